@@ -1,0 +1,1 @@
+"""The policies under test: LLM agents and scripted reference agents."""

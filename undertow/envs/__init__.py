@@ -1,0 +1,1 @@
+"""The worlds agents act in: environments and the sandboxes they run in."""

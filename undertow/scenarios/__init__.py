@@ -1,0 +1,1 @@
+"""What to run: suites, variants, the runner and the run store."""

@@ -1,0 +1,1 @@
+"""Judgement: metrics over trajectories, statistics and reports."""
