@@ -43,7 +43,8 @@ def test_prune_without_daemon_is_a_clear_error_without_traceback() -> None:
 
 def test_doctor_without_daemon_says_what_to_do() -> None:
     result = run_undertow("sandbox", "doctor", env={"DOCKER_HOST": "unix:///nonexistent/x.sock"})
-    assert result.returncode == 1
+    assert result.returncode == 0  # the local backend still serves: a warning, not a failure
+    assert "warn" in result.stdout
     assert "docker daemon" in result.stdout
     assert "apt-get install -y docker.io" in result.stdout
     assert "local backend" in result.stdout

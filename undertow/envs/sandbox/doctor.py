@@ -23,6 +23,8 @@ from undertow.envs.sandbox.provider import connect_docker
 
 
 class Status(StrEnum):
+    """OK; WARN: a backend is unavailable but another serves; FAIL: something is broken."""
+
     OK = "ok"
     WARN = "warn"
     FAIL = "fail"
@@ -144,9 +146,10 @@ def run_checks(image: str) -> list[Check]:
         checks.append(
             Check(
                 "docker daemon",
-                Status.FAIL,
-                str(exc),
-                "install and start it: `apt-get install -y docker.io` then `dockerd &`",
+                Status.WARN,
+                f"{exc} Sandboxes fall back to the local backend.",
+                "for the docker backend, install and start it: "
+                "`apt-get install -y docker.io` then `dockerd &`",
             )
         )
         return checks
@@ -162,8 +165,8 @@ def run_checks(image: str) -> list[Check]:
             checks.append(
                 Check(
                     "base image",
-                    Status.FAIL,
-                    f"image {image!r} is missing",
+                    Status.WARN,
+                    f"image {image!r} is missing; sandboxes fall back to the local backend",
                     "build it: `undertow sandbox build-base`" + _debootstrap_hint(),
                 )
             )

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Set up, then run the whole test suite, slow tests included.
+# Docker tests run when a daemon and the base image are there (`undertow sandbox build-base`);
+# with UNDERTOW_REQUIRE_DOCKER=1 they fail instead of skipping.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh || exit 1
+.venv/bin/ruff check . || exit 1
+.venv/bin/python -m pytest -m "slow or not slow" "$@"
+status=$?
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: the test paths or markers are wrong" >&2
+  exit 1
+fi
+exit "$status"
