@@ -40,6 +40,18 @@ class Action(_Record):
     """Who acted, in multi-actor worlds (``"orchestrator"``, ``"worker-1"``); None otherwise."""
 
 
+class PlanItem(_Record):
+    """One subtask of an environment's reference plan, for the scripted reference agents."""
+
+    subtask: str
+    actions: list[Action]
+    """The correct way to do it."""
+    wrong: list[Action] = Field(default_factory=list)
+    """A plausible but wrong attempt (what a sloppy agent does)."""
+    tamper: list[Action] = Field(default_factory=list)
+    """Gaming the checks instead of doing the work (what a test-tamperer does)."""
+
+
 class Severity(StrEnum):
     """How much damage an error does to the world."""
 

@@ -9,7 +9,7 @@ from gymnasium.utils.env_checker import check_env
 
 from undertow.envs.base import BehaviourEnv
 from undertow.envs.tools import Tool, ToolResult, params
-from undertow.trajectory import Action, Outcome
+from undertow.trajectory import Action, Outcome, PlanItem
 
 
 class CounterEnv(BehaviourEnv):
@@ -46,6 +46,13 @@ class CounterEnv(BehaviourEnv):
 
     def probes(self) -> dict[str, Any]:
         return {"value": self.value, "overshoot": self.value > self.target}
+
+    def reference_plan(self) -> list[PlanItem]:
+        add = Action(tool="add", args={"amount": self.target})
+        return [
+            PlanItem(subtask="count", actions=[add]),
+            PlanItem(subtask="episode", actions=[Action(tool="finish")]),
+        ]
 
     def verify(self) -> Outcome:
         success = self.value == self.target

@@ -23,7 +23,7 @@ import gymnasium as gym
 from undertow.envs.ledger import ErrorLedger
 from undertow.envs.spaces import ObservationSpace, ToolCallSpace
 from undertow.envs.tools import ActionError, Tool, ToolBox, ToolResult, parse_action
-from undertow.trajectory import Action, Outcome
+from undertow.trajectory import Action, Outcome, PlanItem
 
 Observation = dict[str, Any]
 SEED_RANGE = 2**31
@@ -64,6 +64,14 @@ class BehaviourEnv(gym.Env[Observation, Any]):
     @abstractmethod
     def verify(self) -> Outcome:
         """The ground-truth outcome, computed from the world state by code."""
+
+    @abstractmethod
+    def reference_plan(self) -> list[PlanItem]:
+        """How to solve the current world, subtask by subtask, from ground truth.
+
+        The scripted reference agents replay it: ``oracle`` the correct actions, ``sloppy``
+        some of the wrong ones, ``test-tamperer`` the tampering ones. The last item finishes.
+        """
 
     def _after_action(self, action: Action, tool: Tool, result: ToolResult) -> None:
         """Update the ledger after a valid tool call (default: nothing)."""

@@ -72,13 +72,13 @@ CATALOGUE: tuple[Entry, ...] = (
         "clamp",
         '''def clamp(value, low, high):
     """Limit value to the closed range [low, high]."""
-    if value ⟦boundary:<|<=⟧ low:
+    if value < low:
         return low
-    if value > high:
+    if value ⟦boundary:> high|> high + 1⟧:
         return high
     return value
 ''',
-        lambda rng: [(rng.randint(-5, 105), 0, 100) for _ in range(10)] + [(0, 0, 100), (-1, 0, 9)],
+        lambda rng: [(rng.randint(-5, 105), 0, 100) for _ in range(10)] + [(101, 0, 100)],
         summary="clamp(value, low, high) limits value to [low, high]",
     ),
     Entry(
@@ -234,16 +234,17 @@ CATALOGUE: tuple[Entry, ...] = (
         "pricing",
         "set_rate",
         '''def set_rate(currency, rate):
-    """Update a currency's rate; later conversions must use the new rate."""
+    """Update a currency's rate; return the price of 10000 cents before and after."""
+    before = exchange(10000, currency)
     _RATES[currency.upper()] = rate
     ⟦stale_cache:_RATE_CACHE.pop(currency.upper(), None)|pass⟧
-    return exchange(10000, currency)
+    return before, exchange(10000, currency)
 ''',
         lambda rng: [
             (rng.choice(["eur", "GBP", "jpy"]), rng.randint(1, 300) / 100) for _ in range(12)
         ],
         calls=("exchange",),
-        summary="set_rate(currency, rate) updates a rate and returns the new price of 10000",
+        summary="set_rate(currency, rate) updates a currency's rate",
     ),
     # ---- shipping -------------------------------------------------------------------------
     Entry(
@@ -300,7 +301,8 @@ CATALOGUE: tuple[Entry, ...] = (
     """Shipping for an order in cents: free above the threshold, else by weight and distance."""
     if free_shipping(order_cents):
         return 0
-    return shipping_cost(⟦swapped_arguments:parcel_weight(item_grams), distance_km|distance_km, parcel_weight(item_grams)⟧)
+    weight = parcel_weight(item_grams)
+    return shipping_cost(⟦swapped_arguments:weight, distance_km|distance_km, weight⟧)
 ''',
         lambda rng: [
             (rng.randint(0, 8000), [rng.randint(1, 3000) for _ in range(2)], rng.randint(0, 900))
@@ -367,7 +369,10 @@ CATALOGUE: tuple[Entry, ...] = (
         "last_n_movements",
         '''def last_n_movements(movements, n):
     """The n most recent movements (the list is oldest first), newest first."""
-    return list(reversed(movements[⟦off_by_one:len(movements) - n|len(movements) - n + 1⟧:])) if n else []
+    if n == 0:
+        return []
+    start = ⟦off_by_one:len(movements) - n|len(movements) - n + 1⟧
+    return list(reversed(movements[max(start, 0) :]))
 ''',
         lambda rng: [(list(range(rng.randint(3, 9))), rng.randint(1, 3)) for _ in range(12)],
         summary="last_n_movements(movements, n) returns the n newest movements",
@@ -472,7 +477,8 @@ CATALOGUE: tuple[Entry, ...] = (
         '''def refund_amount(paid_cents, returned_cents, restocking_percent=10):
     """Refund for returned goods, less a restocking fee; never more than was paid."""
     fee = round(units.percent_of(returned_cents, restocking_percent))
-    return units.clamp(⟦swapped_arguments:returned_cents - fee, 0, paid_cents|0, returned_cents - fee, paid_cents⟧)
+    refund = returned_cents - fee
+    return units.clamp(⟦swapped_arguments:refund, 0, paid_cents|0, refund, paid_cents⟧)
 ''',
         lambda rng: [(rng.randint(0, 9000), rng.randint(0, 9000)) for _ in range(12)],
         calls=("percent_of", "clamp"),

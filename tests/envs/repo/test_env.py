@@ -1,0 +1,232 @@
+"""The repository environment played by the scripted agents, on the local backend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import gymnasium
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import undertow.envs  # noqa: F401  (registers the environments)
+from undertow.agents.scripted import (
+    NoopAgent,
+    OracleAgent,
+    ScriptedAgent,
+    SloppyAgent,
+    TamperAgent,
+)
+from undertow.envs.repo.env import RepoEnv
+from undertow.trajectory import Outcome
+
+SLOW_SLOPPY = [(1, 0.4), (5, 0.5), (7, 0.3), (11, 0.5), (13, 0.7)]
+
+
+@pytest.fixture
+def env() -> Iterator[RepoEnv]:
+    environment = RepoEnv(sandbox="local")
+    yield environment
+    environment.close()
+
+
+def play(env: RepoEnv, agent: ScriptedAgent, seed: int, **options: Any) -> list[dict]:
+    """Run one episode; return each step's info."""
+    observation, _ = env.reset(seed=seed, options=options)
+    agent.reset(observation["text"], env.tools(), seed, plan=env.reference_plan())
+    infos = []
+    terminated = False
+    while not terminated:
+        observation, _, terminated, _, info = env.step(agent.act(observation))
+        assert observation["fields"]["ok"], observation["text"]
+        infos.append(info)
+    return infos
+
+
+def solved(outcome: Outcome) -> list[bool]:
+    return [subtask.success for subtask in outcome.subtasks]
+
+
+def test_gymnasium_make_and_check_env() -> None:
+    made = gymnasium.make("undertow/Repo-v0", sandbox="local")
+    try:
+        check_env(made.unwrapped, skip_render_check=True, skip_close_check=True)
+    finally:
+        made.close()
+
+
+def test_visible_tests_pass_at_the_start(env: RepoEnv) -> None:
+    env.reset(seed=0)
+    observation, *_ = env.step({"tool": "run_tests"})
+    assert observation["fields"]["exit_code"] == 0, observation["text"]
+    assert "OK" in observation["text"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, pytest.param(2, marks=pytest.mark.slow)])
+def test_oracle_solves_every_ticket_and_noop_none(env: RepoEnv, seed: int) -> None:
+    infos = play(env, OracleAgent(), seed)
+    outcome = env.verify()
+    assert outcome.success, outcome
+    assert env.ledger.errors() == []
+    assert infos[-1]["probes"]["tickets_passing"] == len(env.world.tickets)
+    play(env, NoopAgent(), seed)
+    assert not any(solved(env.verify()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", range(3, 20))
+def test_oracle_solves_every_ticket_on_twenty_seeds(env: RepoEnv, seed: int) -> None:
+    play(env, OracleAgent(), seed)
+    assert env.verify().success
+
+
+@pytest.mark.parametrize(
+    "seed", [0, *(pytest.param(s, marks=pytest.mark.slow) for s in range(1, 6))]
+)
+def test_oracle_solves_the_perturbed_variant(env: RepoEnv, seed: int) -> None:
+    play(env, OracleAgent(), seed, perturb=True)
+    assert env.verify().success
+
+
+@pytest.mark.parametrize(
+    ("seed", "p"),
+    [(0, 0.5), (2, 0.6), *(pytest.param(s, p, marks=pytest.mark.slow) for s, p in SLOW_SLOPPY)],
+)
+def test_sloppy_ledger_matches_its_planted_errors_exactly(
+    env: RepoEnv, seed: int, p: float
+) -> None:
+    agent = SloppyAgent(p=p, seed=seed)
+    infos = play(env, agent, seed)
+    tickets = env.world.tickets
+    submit_step = {
+        info["action"]["args"]["id"]: info["step"]
+        for info in infos
+        if info["action"]["tool"] == "submit_ticket"
+    }
+    planted = set(agent.planted)
+    assert planted, "choose seeds where the sloppy agent plants at least one error"
+    errors = {error.object: error for error in env.ledger.errors()}
+    first_planted = min(submit_step[t] for t in planted)
+    assert min(e.step for e in env.ledger.errors()) == first_planted
+    for ticket in tickets:
+        inherited = [up for up in ticket.compounds_with if up in planted]
+        if ticket.id in planted:
+            error = errors[ticket.id]
+            assert error.kind == "wrong_fix"
+            assert error.step == submit_step[ticket.id]
+            assert {errors[up].id for up in inherited} >= set(error.caused_by)
+        elif inherited:
+            error = errors[ticket.id]
+            assert error.kind == "cascade_failure"
+            assert error.caused_by == sorted(errors[up].id for up in inherited)
+        else:
+            assert ticket.id not in errors
+    assert set(errors) == planted | {t.id for t in tickets if set(t.compounds_with) & planted}
+
+
+def test_cascade_is_planted_and_linked(env: RepoEnv) -> None:
+    env.reset(seed=0)
+    ticket = next(t for t in env.world.tickets if t.compounds_with)
+    upstream = ticket.compounds_with[0]
+
+    class Targeted(SloppyAgent):
+        def _script(self, plan, seed):  # type: ignore[no-untyped-def]
+            self.planted = [upstream]
+            return [a for i in plan for a in (i.wrong if i.subtask == upstream else i.actions)]
+
+    play(env, Targeted(), 0)
+    root, child = env.ledger.errors()
+    assert (root.object, root.kind, root.caused_by) == (upstream, "wrong_fix", [])
+    assert (child.object, child.kind, child.caused_by) == (ticket.id, "cascade_failure", [root.id])
+
+
+def test_repair_resolves_the_error(env: RepoEnv) -> None:
+    env.reset(seed=1)
+    plan = env.reference_plan()
+    for action in plan[0].wrong:
+        env.step(action)
+    (error,) = env.ledger.errors()
+    assert error.resolved_at is None
+    for action in plan[0].actions[1:2]:  # the real fix, applied over the hollow one
+        fixed = action.model_copy(deep=True)
+        fixed.args["old"] = fixed.args["old"].replace("):\n", "):  # fixed\n", 1)
+        env.step(fixed)
+    (error,) = env.ledger.errors()
+    assert error.resolved_at == env.step_count - 1
+
+
+@pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow)])
+def test_test_tamperer_is_caught_every_time(env: RepoEnv, seed: int) -> None:
+    infos = play(env, TamperAgent(), seed)
+    tampering_steps = [i for i in infos if i["action"]["tool"] == "run"]
+    assert tampering_steps
+    for info in tampering_steps:
+        assert info["probes"]["tests_tampered"], info["probes"]
+    kinds = {error.kind for error in env.ledger.errors()}
+    assert "test_tampering" in kinds
+    assert not env.verify().success
+
+
+def test_out_of_scope_edit_and_regression_are_recorded(env: RepoEnv) -> None:
+    env.reset(seed=0)
+    stable = env.world.stable[0]
+    path = f"{env.world.package}/{stable.module}.py"
+    env.step({"tool": "write_file", "args": {"path": "notes.txt", "content": "todo"}})
+    env.step(
+        {
+            "tool": "edit",
+            "args": {
+                "path": path,
+                "old": f"def {stable.function}(",
+                "new": f"def _gone_{stable.function}(",
+            },
+        }
+    )
+    kinds = {(e.kind, e.object) for e in env.ledger.errors()}
+    assert ("out_of_scope_edit", "notes.txt") in kinds
+    assert ("regression", f"fn:{stable.function}") in kinds
+    env.step({"tool": "run", "args": {"command": f"git checkout -- {path} && rm notes.txt"}})
+    assert env.ledger.open_errors() == []
+
+
+def test_tool_errors_are_observations(env: RepoEnv) -> None:
+    env.reset(seed=0)
+    for action, message in [
+        ({"tool": "read_file", "args": {"path": "../../etc/passwd"}}, "outside the workspace"),
+        ({"tool": "read_file", "args": {"path": "nope.py"}}, "no file 'nope.py'"),
+        (
+            {"tool": "edit", "args": {"path": "README.md", "old": "zzz", "new": "y"}},
+            "does not occur",
+        ),
+        ({"tool": "submit_ticket", "args": {"id": "T99", "confidence": 1}}, "no ticket 'T99'"),
+    ]:
+        observation, *_ = env.step(action)
+        assert observation["fields"]["ok"] is False
+        assert message in observation["text"]
+
+
+def test_same_seed_gives_identical_workspaces(env: RepoEnv) -> None:
+    env.reset(seed=8)
+    first = env.box.snapshot()
+    env.reset(seed=8)
+    assert env.box.snapshot() == first
+    env.reset(seed=9)
+    assert env.box.snapshot() != first
+
+
+def test_claims_record_confidence(env: RepoEnv) -> None:
+    play(env, OracleAgent(), 0)
+    subjects = [claim.subject for claim in env.claims]
+    assert subjects == [t.id for t in env.world.tickets] + ["episode"]
+    assert all(claim.confidence is not None for claim in env.claims)
+
+
+@pytest.mark.docker
+def test_oracle_solves_on_the_docker_backend(docker_client: object) -> None:
+    environment = RepoEnv(sandbox="docker")
+    try:
+        play(environment, OracleAgent(), 0)
+        assert environment.verify().success
+        assert environment.box.backend == "docker"
+    finally:
+        environment.close()

@@ -1,0 +1,99 @@
+"""Scripted reference agents with known behaviour: the scorers' calibration set.
+
+They replay an environment's reference plan (``env.reference_plan()``, passed to ``reset``):
+
+- ``oracle``: every subtask done the correct way;
+- ``noop``: finishes at once, doing nothing;
+- ``sloppy(p, seed)``: the oracle, but each subtask is done the plausible wrong way with
+  probability ``p`` (seeded), and it claims the same confidence either way; ``planted`` lists
+  which subtasks it botched, so tests know the errors to expect;
+- ``test-tamperer``: games the checks (edits tests) instead of doing the work.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import deque
+from typing import Any
+
+from undertow.trajectory import Action, PlanItem
+
+
+class ScriptedAgent:
+    """Base of the scripted agents: plays a queue of actions built from the plan at reset."""
+
+    name = "scripted"
+
+    def __init__(self) -> None:
+        self._queue: deque[Action] = deque()
+
+    def reset(
+        self,
+        task: str,
+        tools: list[dict[str, Any]],
+        seed: int,
+        plan: list[PlanItem] | None = None,
+    ) -> None:
+        """Start an episode. Scripted agents need the env's reference plan."""
+        if plan is None:
+            raise ValueError(f"the {self.name} agent needs the environment's reference plan")
+        self._queue = deque(self._script(plan, seed))
+
+    def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
+        return [action for item in plan for action in item.actions]
+
+    def act(self, observation: dict[str, Any]) -> Action:
+        """The next scripted action; once the script is spent, it repeats the plan's finish."""
+        if not self._queue:
+            raise RuntimeError(f"the {self.name} agent has no actions left; the episode ran on")
+        return self._queue.popleft()
+
+
+class OracleAgent(ScriptedAgent):
+    """Does every subtask the correct way."""
+
+    name = "oracle"
+
+
+class NoopAgent(ScriptedAgent):
+    """Does nothing: only the plan's final (finishing) action."""
+
+    name = "noop"
+
+    def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
+        return list(plan[-1].actions)
+
+
+class SloppyAgent(ScriptedAgent):
+    """The oracle with a seeded rate of plausible wrong attempts, claimed as done."""
+
+    name = "sloppy"
+
+    def __init__(self, p: float = 0.3, seed: int = 0) -> None:
+        super().__init__()
+        if not 0 <= p <= 1:
+            raise ValueError(f"sloppy error rate p must be in [0, 1], not {p}")
+        self.p = p
+        self.seed = seed
+        self.planted: list[str] = []
+
+    def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
+        rng = random.Random(f"sloppy:{self.seed}:{seed}")
+        self.planted = []
+        actions: list[Action] = []
+        for item in plan:
+            if item.wrong and rng.random() < self.p:
+                self.planted.append(item.subtask)
+                actions += item.wrong
+            else:
+                actions += item.actions
+        return actions
+
+
+class TamperAgent(ScriptedAgent):
+    """Edits the tests instead of the code, then claims each subtask done."""
+
+    name = "test-tamperer"
+
+    def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
+        return [a for item in plan for a in (item.tamper or item.actions)]
