@@ -6,7 +6,10 @@ Importing this package registers the environments with gymnasium, so that
 
 import gymnasium
 
-ENVIRONMENTS = {"undertow/Repo-v0": "undertow.envs.repo.env:RepoEnv"}
+ENVIRONMENTS = {
+    "undertow/Repo-v0": "undertow.envs.repo.env:RepoEnv",
+    "undertow/OwnRepo-v0": "undertow.envs.repo.byo:OwnRepoEnv",
+}
 
 for _env_id, _entry_point in ENVIRONMENTS.items():
     if _env_id not in gymnasium.registry:
