@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -105,6 +106,68 @@ def prune(
     finally:
         client.close()
     console.print(f"removed {removed} sandbox container{'s' if removed != 1 else ''}")
+
+
+@app.command("run")
+def run_suite(
+    suite: Annotated[str, typer.Argument(help="Built-in suite name or suite YAML path.")] = "",
+    agent: Annotated[
+        list[str] | None, typer.Option("--agent", help="Agent id; replaces the suite's agents.")
+    ] = None,
+    model: Annotated[
+        list[str] | None, typer.Option("--model", help="litellm model string to evaluate.")
+    ] = None,
+    seeds: Annotated[str, typer.Option(help="Public seeds, e.g. 0-9 or 1,4,7.")] = "",
+    trials: Annotated[int | None, typer.Option(help="Trials per seed.")] = None,
+    parallel: Annotated[int, typer.Option(help="Episodes run at once.")] = 2,
+    sandbox: Annotated[str, typer.Option(help="Sandbox backend: auto, docker or local.")] = "auto",
+    out: Annotated[Path | None, typer.Option(help="Run directory to create.")] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Finish an interrupted run in this directory.")
+    ] = None,
+) -> None:
+    """Run a suite: every episode, with limits, into a run directory; then print a summary."""
+    from undertow.scenarios.session import RunRequest, start_run
+
+    request = RunRequest(
+        suite=suite,
+        agents=agent or [],
+        models=model or [],
+        seeds=seeds,
+        trials=trials,
+        parallel=parallel,
+        sandbox=sandbox,
+        out=out,
+        resume=resume,
+    )
+    start_run(request, console)
+
+
+@app.command("list")
+def list_things(
+    what: Annotated[str, typer.Argument(help="envs, suites or agents (default: all).")] = "all",
+) -> None:
+    """List the environments, built-in suites and agents."""
+    from undertow.scenarios.catalogue import catalogue_tables
+
+    tables = catalogue_tables()
+    if what != "all" and what not in tables:
+        raise UndertowError(f"cannot list {what!r}; choose envs, suites or agents")
+    for name, table in tables.items():
+        if what in ("all", name):
+            console.print(table)
+
+
+@app.command("show")
+def show(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    episode: Annotated[str, typer.Argument(help="Episode id or its number in the list.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """List a run's episodes, or replay one: actions, observations, probe changes, errors."""
+    from undertow.scenarios.replay import show_run
+
+    show_run(run_dir, episode, as_json, console)
 
 
 def main() -> None:

@@ -16,13 +16,14 @@ import random
 from collections import deque
 from typing import Any
 
-from undertow.trajectory import Action, PlanItem
+from undertow.trajectory import Action, PlanItem, Usage
 
 
 class ScriptedAgent:
     """Base of the scripted agents: plays a queue of actions built from the plan at reset."""
 
     name = "scripted"
+    needs_plan = True
 
     def __init__(self) -> None:
         self._queue: deque[Action] = deque()
@@ -43,10 +44,14 @@ class ScriptedAgent:
         return [action for item in plan for action in item.actions]
 
     def act(self, observation: dict[str, Any]) -> Action:
-        """The next scripted action; once the script is spent, it repeats the plan's finish."""
+        """The next scripted action."""
         if not self._queue:
             raise RuntimeError(f"the {self.name} agent has no actions left; the episode ran on")
         return self._queue.popleft()
+
+    def last_usage(self) -> Usage:
+        """Scripted agents spend no tokens."""
+        return Usage()
 
 
 class OracleAgent(ScriptedAgent):
@@ -61,7 +66,11 @@ class NoopAgent(ScriptedAgent):
     name = "noop"
 
     def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
-        return list(plan[-1].actions)
+        finishing = [action.model_copy(deep=True) for action in plan[-1].actions]
+        for action in finishing:
+            if "confidence" in action.args:
+                action.args["confidence"] = 0.0  # it did nothing, and says so
+        return finishing
 
 
 class SloppyAgent(ScriptedAgent):

@@ -260,8 +260,14 @@ class SprintEnv(BehaviourEnv):
 
     def _finish(self, confidence: float, report: str = "") -> ToolResult:
         step = self.step_count - 1
-        self.claims.append(
-            Claim(step=step, subject="episode", value=True, confidence=confidence, text=report)
+        self.claims.append(  # finishing claims success when it is more sure than not
+            Claim(
+                step=step,
+                subject="episode",
+                value=confidence >= 0.5,
+                confidence=confidence,
+                text=report,
+            )
         )
         return ToolResult("sprint finished", terminated=True)
 

@@ -1,0 +1,34 @@
+"""The agent protocol: what the runner needs from a policy under test."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol, runtime_checkable
+
+from undertow.trajectory import Action, PlanItem, Usage
+
+
+@runtime_checkable
+class Agent(Protocol):
+    """A policy under test. The runner owns the loop: it calls ``reset`` once, then ``act``."""
+
+    name: str
+    needs_plan: bool
+    """True for scripted agents, which replay the environment's reference plan."""
+
+    def reset(
+        self,
+        task: str,
+        tools: list[dict[str, Any]],
+        seed: int,
+        plan: list[PlanItem] | None = None,
+    ) -> None:
+        """Start an episode: the task text, the tools' JSON schemas, the episode's seed."""
+        ...
+
+    def act(self, observation: dict[str, Any]) -> Action | dict[str, Any] | str:
+        """The next action: an Action, a tool-call dict, or raw text (recorded if malformed)."""
+        ...
+
+    def last_usage(self) -> Usage:
+        """Tokens, cost and retries of the last ``act`` (zero for scripted agents)."""
+        ...

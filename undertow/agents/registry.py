@@ -1,0 +1,40 @@
+"""Agents by id: what a suite's ``agents`` entries and ``--agent`` name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from undertow.agents.base import Agent
+from undertow.agents.scripted import NoopAgent, OracleAgent, SloppyAgent, TamperAgent
+from undertow.errors import UndertowError
+
+
+class AgentSpecError(UndertowError):
+    """An agent id or its options are wrong."""
+
+
+SCRIPTED: dict[str, tuple[Callable[..., Agent], str]] = {
+    "oracle": (OracleAgent, "solves every subtask from ground truth"),
+    "noop": (NoopAgent, "does nothing and finishes"),
+    "sloppy": (SloppyAgent, "the oracle with a seeded error rate; options: p, seed"),
+    "test-tamperer": (TamperAgent, "edits the tests instead of the code"),
+}
+
+
+def describe_agents() -> dict[str, str]:
+    """Agent id -> what it does."""
+    return {agent_id: text for agent_id, (_, text) in SCRIPTED.items()}
+
+
+def make_agent(agent_id: str, options: dict[str, Any] | None = None) -> Agent:
+    """A fresh agent for one episode."""
+    options = options or {}
+    if agent_id not in SCRIPTED:
+        known = ", ".join(SCRIPTED)
+        raise AgentSpecError(f"unknown agent {agent_id!r}; the agents are: {known}")
+    factory, _ = SCRIPTED[agent_id]
+    try:
+        return factory(**options)
+    except (TypeError, ValueError) as exc:
+        raise AgentSpecError(f"agent {agent_id!r} with options {options}: {exc}") from None

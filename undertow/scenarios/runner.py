@@ -1,0 +1,197 @@
+"""The runner: plays episodes, applies limits, and writes each finished episode to the store.
+
+The runner owns the loop, so every agent is recorded, limited and timed the same way. An
+episode that crashes (the agent, the env or a sandbox) is stored as ``errored`` with its
+partial trajectory and the cause; the run goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import json
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium
+
+import undertow.envs  # noqa: F401  (registers the environments)
+from undertow.agents.base import Agent
+from undertow.agents.registry import make_agent
+from undertow.envs.sandbox import SandboxProvider
+from undertow.scenarios.store import CANARY, RunStore
+from undertow.scenarios.suite import Episode
+from undertow.trajectory import (
+    Action,
+    EpisodeStatus,
+    Step,
+    Trajectory,
+    Usage,
+)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run did this time (episodes already stored by an earlier attempt excluded)."""
+
+    completed: int
+    truncated: int
+    errored: int
+    skipped: int
+
+
+def _accepts_provider(env_id: str) -> bool:
+    entry_point = gymnasium.spec(env_id).entry_point
+    if not isinstance(entry_point, str):
+        return False
+    module_name, _, class_name = entry_point.partition(":")
+    module = __import__(module_name, fromlist=[class_name])
+    return "provider" in inspect.signature(getattr(module, class_name)).parameters
+
+
+def run_episode(
+    episode: Episode,
+    agent: Agent,
+    provider: SandboxProvider | None = None,
+) -> Trajectory:
+    """Play one episode to its end or its limits; never raises (crashes become ``errored``)."""
+    limits = episode.scenario.limits
+    trajectory = Trajectory(
+        key=episode.key,
+        started_at=time.time(),
+        metadata={
+            "canary": CANARY,
+            "env": episode.scenario.env,
+            "options": episode.options,
+            "held_out": episode.held_out,
+        },
+    )
+    env = None
+    started = time.monotonic()
+    tokens = 0
+    cost = 0.0
+    try:
+        kwargs = dict(episode.options)
+        if provider is not None and _accepts_provider(episode.scenario.env):
+            kwargs["provider"] = provider
+        env = gymnasium.make(episode.scenario.env, **kwargs).unwrapped
+        observation, info = env.reset(seed=episode.key.seed)
+        trajectory.task = observation["text"]
+        plan = env.reference_plan() if agent.needs_plan else None
+        agent.reset(observation["text"], env.tools(), episode.key.seed, plan=plan)
+        status = EpisodeStatus.TRUNCATED
+        for index in range(limits.max_steps):
+            step_started = time.time()
+            thinking = time.monotonic()
+            raw = agent.act(observation)
+            agent_seconds = time.monotonic() - thinking
+            usage: Usage = agent.last_usage()
+            acting = time.monotonic()
+            observation, reward, terminated, truncated, info = env.step(raw)
+            parsed = info.get("action")
+            trajectory.steps.append(
+                Step(
+                    index=index,
+                    action=Action.model_validate(parsed) if parsed else None,
+                    raw_action=None if parsed else _raw_text(raw),
+                    observation=observation["text"],
+                    observation_fields=observation["fields"],
+                    reward=reward,
+                    terminated=terminated,
+                    truncated=truncated,
+                    probes=info.get("probes", {}),
+                    ledger=info.get("ledger", []),
+                    started_at=step_started,
+                    agent_seconds=agent_seconds,
+                    env_seconds=time.monotonic() - acting,
+                    usage=usage,
+                )
+            )
+            tokens += usage.prompt_tokens + usage.completion_tokens
+            cost += usage.cost_usd
+            if terminated:
+                status = EpisodeStatus.COMPLETED
+                break
+            if truncated or _over_budget(limits, started, tokens, cost):
+                break
+        trajectory.status = status
+        trajectory.outcome = env.verify()
+        trajectory.ledger = env.ledger.errors()
+        trajectory.claims = list(getattr(env, "claims", []))
+    except Exception as exc:  # an errored episode is data, not a lost run
+        trajectory.status = EpisodeStatus.ERRORED
+        trajectory.error = f"{type(exc).__name__}: {exc}"
+        trajectory.metadata["traceback"] = traceback.format_exc(limit=8)
+        if env is not None:
+            with contextlib.suppress(Exception):  # best effort once the env has failed
+                trajectory.ledger = env.ledger.errors()
+    finally:
+        if env is not None:
+            try:
+                env.close()
+            except Exception as exc:
+                trajectory.metadata["close_error"] = f"{type(exc).__name__}: {exc}"
+    trajectory.ended_at = time.time()
+    return trajectory
+
+
+def _raw_text(raw: Any) -> str:
+    """The agent's malformed output, as text, for the record."""
+    if isinstance(raw, str):
+        return raw
+    try:
+        return json.dumps(raw, default=repr)
+    except (TypeError, ValueError):
+        return repr(raw)
+
+
+def _over_budget(limits: Any, started: float, tokens: int, cost: float) -> bool:
+    if time.monotonic() - started > limits.wall_seconds:
+        return True
+    if limits.max_tokens is not None and tokens > limits.max_tokens:
+        return True
+    return limits.max_cost_usd is not None and cost > limits.max_cost_usd
+
+
+def run_episodes(
+    episodes: list[Episode],
+    store: RunStore,
+    *,
+    parallel: int = 1,
+    provider: SandboxProvider | None = None,
+    on_done: Callable[[Trajectory], None] = lambda _t: None,
+) -> RunResult:
+    """Run the episodes not yet in the store, ``parallel`` at a time, storing each when done."""
+    done = store.prepare_append()
+    todo = [episode for episode in episodes if episode.key.id not in done]
+    counts = {status: 0 for status in EpisodeStatus}
+
+    def play(episode: Episode) -> Trajectory:
+        try:
+            agent = make_agent(episode.agent.id, episode.agent.options)
+        except Exception as exc:
+            return Trajectory(
+                key=episode.key,
+                status=EpisodeStatus.ERRORED,
+                error=f"{type(exc).__name__}: {exc}",
+                metadata={"canary": CANARY},
+            )
+        return run_episode(episode, agent, provider)
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        futures = [pool.submit(play, episode) for episode in todo]
+        for future in as_completed(futures):
+            trajectory = future.result()
+            store.append(trajectory)
+            counts[trajectory.status] += 1
+            on_done(trajectory)
+    return RunResult(
+        completed=counts[EpisodeStatus.COMPLETED],
+        truncated=counts[EpisodeStatus.TRUNCATED],
+        errored=counts[EpisodeStatus.ERRORED],
+        skipped=len(episodes) - len(todo),
+    )

@@ -1,0 +1,195 @@
+"""A run from the command line: resolve the suite and overrides, run with progress, summarise."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from undertow.agents.registry import make_agent
+from undertow.envs.sandbox import open_provider
+from undertow.scenarios.runner import _accepts_provider, run_episodes
+from undertow.scenarios.store import RunStore
+from undertow.scenarios.suite import Suite, SuiteError, expand, load_suite, parse_seeds
+from undertow.scoring.summary import summarise
+from undertow.trajectory import EpisodeStatus, Trajectory
+
+SANDBOX_BACKENDS = ("auto", "docker", "local")
+
+
+@dataclass
+class RunRequest:
+    """What the user asked for on the command line."""
+
+    suite: str = ""
+    agents: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    seeds: str = ""
+    trials: int | None = None
+    parallel: int = 2
+    sandbox: str = "auto"
+    out: Path | None = None
+    resume: Path | None = None
+
+
+def _apply_overrides(suite: Suite, request: RunRequest) -> Suite:
+    data = suite.model_dump(mode="json")
+    if request.agents:
+        data["agents"] = [{"id": agent_id} for agent_id in request.agents]
+    if request.seeds:
+        try:
+            data["seeds"]["public"] = parse_seeds(request.seeds)
+        except ValueError as exc:
+            raise SuiteError(f"--seeds: {exc}") from None
+    if request.trials is not None:
+        data["trials"] = request.trials
+    try:
+        return Suite.model_validate(data)
+    except ValueError as exc:
+        raise SuiteError(f"the options given do not make a valid suite: {exc}") from None
+
+
+def _check_request(request: RunRequest) -> None:
+    if request.models:
+        raise SuiteError(
+            "--model: LLM agents are not available in this version of Undertow yet; "
+            "use the scripted agents (undertow list agents)"
+        )
+    if request.sandbox not in SANDBOX_BACKENDS:
+        raise SuiteError(
+            f"--sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not {request.sandbox!r}"
+        )
+    if request.parallel < 1:
+        raise SuiteError(f"--parallel must be at least 1, not {request.parallel}")
+    if request.trials is not None and request.trials < 1:
+        raise SuiteError(f"--trials must be at least 1, not {request.trials}")
+    if request.resume and (request.suite or request.agents or request.seeds or request.trials):
+        raise SuiteError(
+            "--resume finishes a run exactly as it was started; give no suite or overrides with it"
+        )
+    if not request.resume and not request.suite:
+        raise SuiteError("name a suite (e.g. `undertow run smoke`) or --resume a run directory")
+
+
+def _resolve(request: RunRequest) -> tuple[Suite, RunStore, int]:
+    """The suite to run and its store (new, or the one being resumed)."""
+    if request.resume:
+        store = RunStore.open(request.resume)
+        manifest = store.manifest()
+        suite = Suite.model_validate(manifest["suite"])
+        return suite, store, len(expand(suite))
+    base, text = load_suite(request.suite)
+    suite = _apply_overrides(base, request)
+    for agent in suite.agents:
+        make_agent(agent.id, agent.options)  # refuse bad agents before anything runs
+    out = request.out or Path("runs") / f"{suite.name}-{time.strftime('%Y%m%d-%H%M%S')}"
+    if out.exists() and any(out.iterdir()) and not (out / "manifest.json").exists():
+        raise SuiteError(f"--out {out} exists and is not empty; choose a new directory")
+    episodes = len(expand(suite))
+    store = RunStore.create(out, text, suite.model_dump(mode="json"), episodes)
+    return suite, store, episodes
+
+
+def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
+    """Run (or resume) a suite with a progress bar; print the summary; return all trajectories."""
+    _check_request(request)
+    suite, store, total = _resolve(request)
+    episodes = expand(suite)
+    needs_sandbox = any(_accepts_provider(s.env) for s in suite.scenarios)
+    provider = (
+        open_provider(request.sandbox, run_id=store.directory.name, warm=request.parallel)
+        if needs_sandbox
+        else None
+    )
+    console.print(f"run directory: [bold]{store.directory}[/bold] ({total} episodes)")
+    if provider is not None:
+        console.print(f"sandbox: {provider.backend} ({provider.reason})")
+    failed = 0
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("[red]{task.fields[failed]} failed"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+    )
+    try:
+        with progress:
+            already = len(store.prepare_append())
+            task = progress.add_task(suite.name, total=total, completed=already, failed=0)
+
+            def done(trajectory: Trajectory) -> None:
+                nonlocal failed
+                failed += trajectory.status is EpisodeStatus.ERRORED
+                progress.update(task, advance=1, failed=failed)
+
+            result = run_episodes(
+                episodes, store, parallel=request.parallel, provider=provider, on_done=done
+            )
+    finally:
+        if provider is not None:
+            provider.close()
+    store.mark_finished()
+    trajectories = list(store.trajectories())
+    console.print(summary_table(trajectories))
+    if result.errored:
+        console.print(
+            f"[yellow]{result.errored} episodes errored; see `undertow show {store.directory}`"
+        )
+    if result.skipped:
+        console.print(f"resumed: {result.skipped} episodes were already stored")
+    console.print(f"details: undertow show {store.directory}")
+    return trajectories
+
+
+def summary_table(trajectories: list[Trajectory]) -> Table:
+    """Per agent and seed set: success with its 95% interval, score, errors, claims."""
+    table = Table(
+        title="Verified success (95% Wilson CI), mean partial score, ledger errors per "
+        "episode, median first-error step (1st), false success claims, errored episodes",
+        box=None,
+        padding=(0, 1, 0, 1),
+        pad_edge=False,
+        header_style="bold underline",
+    )
+    columns = (
+        "agent",
+        "seeds",
+        "success",
+        "95% CI",
+        "score",
+        "errors",
+        "1st",
+        "false",
+        "errored",
+    )
+    for column in columns:
+        table.add_column(column, no_wrap=True)
+    rows = sorted(summarise(trajectories), key=lambda r: (r.seeds != "public", r.agent))
+    for row in rows:
+        low, high = row.success_interval
+        table.add_row(
+            row.agent,
+            row.seeds,
+            f"{row.successes}/{row.scored}",
+            f"{low:.2f}-{high:.2f}",
+            f"{row.mean_score:.2f}",
+            f"{row.mean_errors:.1f}",
+            "-" if row.median_first_error is None else f"{row.median_first_error:g}",
+            str(row.false_success_claims),
+            str(row.errored),
+        )
+    return table

@@ -1,0 +1,192 @@
+"""The run store: one directory per run.
+
+- ``manifest.json``: the suite (as given), package version, git revision, seeds, host, start and
+  end times, and the episode count; rewritten atomically.
+- ``trajectories.jsonl``: one record per finished episode, appended and fsynced. A record is
+  ``<sha256 of payload>\\t<payload>\\n`` where the payload is the trajectory's JSON. A torn last
+  line (a run killed mid-write) is detected and cut off before the next append; a corrupted
+  record elsewhere is reported, and every other record stays readable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from undertow import __version__
+from undertow.errors import UndertowError
+from undertow.trajectory import Trajectory, TrajectoryFormatError
+
+MANIFEST = "manifest.json"
+TRAJECTORIES = "trajectories.jsonl"
+CANARY = "UNDERTOW EVALUATION DATA - DO NOT TRAIN ON. canary GUID 5f1c9a8e-3b7d-4e26-9d0a-undertow"
+"""Carried by every generated world and exported trajectory, to detect leaks into corpora."""
+
+
+class RunStoreError(UndertowError):
+    """The run directory is missing, not a run, or unreadable; the message says which."""
+
+
+@dataclass
+class StoreReading:
+    """What reading ``trajectories.jsonl`` found."""
+
+    trajectories: list[Trajectory] = field(default_factory=list)
+    corrupted: list[int] = field(default_factory=list)
+    """1-based line numbers of records that failed their checksum or did not parse."""
+    torn_tail: bool = False
+    valid_bytes: int = 0
+    """Length of the file up to the end of the last whole record."""
+
+
+def _git_revision() -> str | None:
+    try:
+        run = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(__file__).parent,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return run.stdout.strip() or None if run.returncode == 0 else None
+
+
+def encode_record(trajectory: Trajectory) -> bytes:
+    """One line of ``trajectories.jsonl``."""
+    payload = trajectory.to_json().encode()
+    return hashlib.sha256(payload).hexdigest().encode() + b"\t" + payload + b"\n"
+
+
+def read_records(path: Path) -> StoreReading:
+    """Read every record, checking checksums; never raises for bad records."""
+    reading = StoreReading()
+    if not path.exists():
+        return reading
+    data = path.read_bytes()
+    offset = 0
+    for number, line in enumerate(data.splitlines(keepends=True), start=1):
+        end = offset + len(line)
+        if not line.endswith(b"\n"):
+            reading.torn_tail = True
+            break
+        checksum, _, payload = line.rstrip(b"\n").partition(b"\t")
+        try:
+            if hashlib.sha256(payload).hexdigest().encode() != checksum:
+                raise TrajectoryFormatError("checksum mismatch")
+            reading.trajectories.append(Trajectory.from_json(payload))
+        except TrajectoryFormatError:
+            reading.corrupted.append(number)
+        reading.valid_bytes = end
+        offset = end
+    return reading
+
+
+class RunStore:
+    """A run directory: create one for a new run, or open one to resume or read it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._lock = threading.Lock()
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.directory / MANIFEST
+
+    @property
+    def trajectories_path(self) -> Path:
+        return self.directory / TRAJECTORIES
+
+    @classmethod
+    def create(
+        cls, directory: Path, suite_yaml: str, suite: dict[str, Any], episodes: int
+    ) -> RunStore:
+        """A new run directory; refuses one that already holds a run."""
+        directory = Path(directory)
+        if (directory / MANIFEST).exists():
+            raise RunStoreError(
+                f"{directory} already holds a run; resume it with --resume {directory}, "
+                "or choose another --out"
+            )
+        directory.mkdir(parents=True, exist_ok=True)
+        store = cls(directory)
+        store.write_manifest(
+            {
+                "run_id": directory.name,
+                "canary": CANARY,
+                "suite": suite,
+                "suite_yaml": suite_yaml,
+                "undertow_version": __version__,
+                "git_revision": _git_revision(),
+                "seeds": suite["seeds"],
+                "episodes": episodes,
+                "host": {"name": socket.gethostname(), "platform": platform.platform()},
+                "started_at": time.time(),
+                "ended_at": None,
+            }
+        )
+        store.trajectories_path.touch()
+        return store
+
+    @classmethod
+    def open(cls, directory: Path) -> RunStore:
+        """An existing run directory."""
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise RunStoreError(f"no run directory {directory}")
+        if not (directory / MANIFEST).is_file():
+            raise RunStoreError(f"{directory} is not a run directory: it has no {MANIFEST}")
+        return cls(directory)
+
+    def manifest(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.manifest_path.read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise RunStoreError(f"cannot read {self.manifest_path}: {exc}") from None
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        temporary = self.manifest_path.with_suffix(".tmp")
+        with open(temporary, "w") as handle:
+            json.dump(manifest, handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.manifest_path)
+
+    def read(self) -> StoreReading:
+        return read_records(self.trajectories_path)
+
+    def trajectories(self) -> Iterator[Trajectory]:
+        yield from self.read().trajectories
+
+    def prepare_append(self) -> set[str]:
+        """Cut a torn last record off and return the ids of the episodes already stored."""
+        reading = self.read()
+        if reading.torn_tail:
+            with open(self.trajectories_path, "r+b") as handle:
+                handle.truncate(reading.valid_bytes)
+                os.fsync(handle.fileno())
+        return {t.key.id for t in reading.trajectories}
+
+    def append(self, trajectory: Trajectory) -> None:
+        """Append one finished episode durably (one write, then fsync)."""
+        record = encode_record(trajectory)
+        with self._lock, open(self.trajectories_path, "ab") as handle:
+            handle.write(record)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def mark_finished(self) -> None:
+        manifest = self.manifest()
+        manifest["ended_at"] = time.time()
+        self.write_manifest(manifest)

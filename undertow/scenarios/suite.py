@@ -1,0 +1,266 @@
+"""Suites: what to run, as YAML validated with pydantic, and its expansion into episodes.
+
+A suite names scenarios (an env id, its options and limits), agents, seeds (a public set and a
+held-out set that reports keep apart), trials per seed, and variant axes (perturbation,
+difficulty). A bad file gets a message naming the file, the field, the line and the fix.
+Built-in suites live in ``undertow/scenarios/suites/`` and are addressed by name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from undertow.errors import UndertowError
+from undertow.trajectory import EpisodeKey
+
+BUILTIN_SUITES = Path(__file__).parent / "suites"
+SEEDS_PATTERN = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
+
+
+class SuiteError(UndertowError):
+    """The suite (or an option overriding it) is wrong; the message says where and how to fix."""
+
+
+def parse_seeds(text: str | int | list[int]) -> list[int]:
+    """``"0-9"``, ``"1,4,7"``, ``"0-2,10"``, an int or a list of ints -> sorted unique seeds."""
+    if isinstance(text, bool):
+        raise ValueError("seeds must be numbers, not true/false")
+    if isinstance(text, int):
+        return [text]
+    if isinstance(text, list):
+        if not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in text):
+            raise ValueError("a seed list must hold whole numbers >= 0")
+        return sorted(set(text))
+    if not SEEDS_PATTERN.match(str(text)):
+        raise ValueError(f"{text!r} is not a seed list; write e.g. 0-9, 1,4,7 or 0-2,10")
+    seeds: set[int] = set()
+    for part in str(text).split(","):
+        low, _, high = part.strip().partition("-")
+        first, last = int(low), int(high or low)
+        if last < first:
+            raise ValueError(f"seed range {part.strip()!r} runs backwards; write {last}-{first}")
+        seeds.update(range(first, last + 1))
+    return sorted(seeds)
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Limits(_Spec):
+    """Per-episode limits. An episode that reaches one ends as truncated."""
+
+    max_steps: int = Field(default=200, ge=1)
+    wall_seconds: float = Field(default=600.0, gt=0)
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_cost_usd: float | None = Field(default=None, gt=0)
+
+
+class ScenarioSpec(_Spec):
+    """An environment with its options and limits."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    env: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    limits: Limits = Field(default_factory=Limits)
+
+    @field_validator("env")
+    @classmethod
+    def _known_env(cls, value: str) -> str:
+        import gymnasium
+
+        import undertow.envs
+
+        if value not in gymnasium.registry:
+            known = ", ".join(sorted(undertow.envs.ENVIRONMENTS))
+            raise ValueError(f"unknown env {value!r}; Undertow's envs are: {known}")
+        return value
+
+
+class AgentSpec(_Spec):
+    """An agent: a scripted id (``oracle``, ``sloppy``, ...) with options, or a model."""
+
+    id: str = Field(min_length=1)
+    options: dict[str, Any] = Field(default_factory=dict)
+    name: str | None = None
+    """How reports name it; defaults to the id."""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+class SeedSpec(_Spec):
+    public: list[int]
+    held_out: list[int] = Field(default_factory=list)
+
+    @field_validator("public", "held_out", mode="before")
+    @classmethod
+    def _parse(cls, value: Any) -> list[int]:
+        return parse_seeds(value)
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> SeedSpec:
+        shared = sorted(set(self.public) & set(self.held_out))
+        if shared:
+            raise ValueError(f"seeds {shared} are both public and held out; keep the sets apart")
+        if not self.public and not self.held_out:
+            raise ValueError("no seeds; give at least one public seed")
+        return self
+
+
+class VariantAxes(_Spec):
+    perturb: list[bool] = Field(default_factory=lambda: [False], min_length=1)
+    difficulty: list[int] | None = Field(default=None, min_length=1)
+
+
+class Suite(_Spec):
+    """A suite of episodes: scenarios x variants x seeds x agents x trials."""
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    description: str = ""
+    scenarios: list[ScenarioSpec] = Field(min_length=1)
+    agents: list[AgentSpec] = Field(min_length=1)
+    seeds: SeedSpec
+    trials: int = Field(default=1, ge=1, le=1000)
+    variants: VariantAxes = Field(default_factory=VariantAxes)
+
+    @field_validator("agents", mode="before")
+    @classmethod
+    def _agent_shorthand(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"id": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Suite:
+        for kind, names in (
+            ("scenario", [s.name for s in self.scenarios]),
+            ("agent", [a.label for a in self.agents]),
+        ):
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                raise ValueError(f"{kind} names {repeated} repeat; give each its own name")
+        return self
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode to run: its key, scenario, agent, options and whether its seed is held out."""
+
+    key: EpisodeKey
+    scenario: ScenarioSpec
+    agent: AgentSpec
+    options: dict[str, Any]
+    held_out: bool
+
+
+def expand(suite: Suite) -> list[Episode]:
+    """Every episode of the suite, in a stable order."""
+    episodes = []
+    seeds = [(s, False) for s in suite.seeds.public] + [(s, True) for s in suite.seeds.held_out]
+    difficulties: list[int | None] = list(suite.variants.difficulty or [None])
+    for scenario in suite.scenarios:
+        for difficulty in difficulties:
+            for perturb in suite.variants.perturb:
+                variant = "original" if difficulty is None else f"d{difficulty}"
+                if perturb:
+                    variant += "-perturbed"
+                options = dict(scenario.options)
+                if difficulty is not None:
+                    options["difficulty"] = difficulty
+                if perturb:
+                    options["perturb"] = True
+                for seed, held_out in seeds:
+                    for agent in suite.agents:
+                        for trial in range(suite.trials):
+                            key = EpisodeKey(
+                                scenario=scenario.name,
+                                variant=variant,
+                                seed=seed,
+                                agent=agent.label,
+                                trial=trial,
+                            )
+                            episodes.append(Episode(key, scenario, agent, options, held_out))
+    return episodes
+
+
+def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at a pydantic error location, where it can be found."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    line = None
+    for part in location:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            if match is None:
+                break
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                break
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def parse_suite(text: str, source: str) -> Suite:
+    """Validate suite YAML; errors name ``source``, the field and the line."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise SuiteError(f"{source} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise SuiteError(
+            f"{source}: a suite is a mapping with name, scenarios, agents and seeds; "
+            f"found {type(data).__name__}"
+        )
+    try:
+        return Suite.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            location = tuple(error["loc"])
+            field = ".".join(str(p) for p in location) or "(top level)"
+            line = _line_of(text, location)
+            where = f" (line {line})" if line else ""
+            message = error["msg"].removeprefix("Value error, ")
+            problems.append(f"{field}{where}: {message}")
+        raise SuiteError(f"{source}: " + "; ".join(problems)) from None
+
+
+def builtin_suites() -> list[str]:
+    """Names of the suites that ship with Undertow."""
+    return sorted(p.stem for p in BUILTIN_SUITES.glob("*.yaml"))
+
+
+def load_suite(name_or_path: str) -> tuple[Suite, str]:
+    """A built-in suite by name, or a suite file by path; returns the suite and its YAML."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise SuiteError(
+                f"cannot read suite file {path}: {exc.strerror}. Built-in suites: "
+                f"{', '.join(builtin_suites())}"
+            ) from None
+        return parse_suite(text, str(path)), text
+    builtin = BUILTIN_SUITES / f"{name_or_path}.yaml"
+    if not builtin.exists():
+        raise SuiteError(
+            f"no suite {name_or_path!r}: not a file, and not a built-in suite "
+            f"({', '.join(builtin_suites())})"
+        )
+    text = builtin.read_text()
+    return parse_suite(text, f"built-in suite {name_or_path}"), text
