@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import docker
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers import run_undertow
 from undertow import __version__
 from undertow.cli import app
 
 runner = CliRunner()
-
-
-def run_undertow(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-c", "from undertow.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "250", **(env or {})},
-        timeout=120,
-    )
 
 
 def test_version() -> None:

@@ -8,10 +8,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from undertow import __version__
 from undertow.errors import UndertowError
+from undertow.trajectory import TrajectoryFormatError
 
 app = typer.Typer(
     help="Undertow: long-horizon behavioural evaluation of LLM agents.",
@@ -170,12 +172,12 @@ def show(
     show_run(run_dir, episode, as_json, console)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; user-facing errors become a message and exit code 2."""
     try:
-        app()
-    except UndertowError as exc:
-        errors.print(f"[red]error:[/red] {exc}", highlight=False)
+        app(args=argv)
+    except (UndertowError, TrajectoryFormatError) as exc:
+        errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
         sys.exit(2)
     except KeyboardInterrupt:
         errors.print("interrupted")

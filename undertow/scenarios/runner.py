@@ -8,7 +8,6 @@ partial trajectory and the cause; the run goes on.
 from __future__ import annotations
 
 import contextlib
-import inspect
 import json
 import time
 import traceback
@@ -24,7 +23,7 @@ from undertow.agents.base import Agent
 from undertow.agents.registry import make_agent
 from undertow.envs.sandbox import SandboxProvider
 from undertow.scenarios.store import CANARY, RunStore
-from undertow.scenarios.suite import Episode
+from undertow.scenarios.suite import Episode, env_options
 from undertow.trajectory import (
     Action,
     EpisodeStatus,
@@ -45,12 +44,7 @@ class RunResult:
 
 
 def _accepts_provider(env_id: str) -> bool:
-    entry_point = gymnasium.spec(env_id).entry_point
-    if not isinstance(entry_point, str):
-        return False
-    module_name, _, class_name = entry_point.partition(":")
-    module = __import__(module_name, fromlist=[class_name])
-    return "provider" in inspect.signature(getattr(module, class_name)).parameters
+    return "provider" in env_options(env_id)
 
 
 def run_episode(

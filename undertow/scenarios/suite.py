@@ -8,14 +8,18 @@ Built-in suites live in ``undertow/scenarios/suites/`` and are addressed by name
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import gymnasium
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+import undertow.envs
 from undertow.errors import UndertowError
 from undertow.trajectory import EpisodeKey
 
@@ -73,14 +77,31 @@ class ScenarioSpec(_Spec):
     @field_validator("env")
     @classmethod
     def _known_env(cls, value: str) -> str:
-        import gymnasium
-
-        import undertow.envs
-
         if value not in gymnasium.registry:
             known = ", ".join(sorted(undertow.envs.ENVIRONMENTS))
             raise ValueError(f"unknown env {value!r}; Undertow's envs are: {known}")
         return value
+
+    @model_validator(mode="after")
+    def _known_options(self) -> ScenarioSpec:
+        accepted = env_options(self.env)
+        unknown = sorted(set(self.options) - accepted - {"provider"})
+        if unknown:
+            raise ValueError(
+                f"options {unknown} are not options of {self.env}; it takes: "
+                f"{', '.join(sorted(accepted - {'provider', 'render_mode'}))}"
+            )
+        return self
+
+
+def env_options(env_id: str) -> set[str]:
+    """Keyword options an environment's constructor takes."""
+    entry_point = gymnasium.spec(env_id).entry_point
+    if not isinstance(entry_point, str):
+        return set()
+    module_name, _, class_name = entry_point.partition(":")
+    env_class = getattr(importlib.import_module(module_name), class_name)
+    return set(inspect.signature(env_class).parameters) - {"self"}
 
 
 class AgentSpec(_Spec):
@@ -200,17 +221,18 @@ def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
     line = None
     for part in location:
         if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == part), None)
-            if match is None:
+            pair = next(((k, v) for k, v in node.value if k.value == part), None)
+            if pair is None:
                 break
-            node = match
+            line = pair[0].start_mark.line + 1
+            node = pair[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
             if part >= len(node.value):
                 break
             node = node.value[part]
+            line = node.start_mark.line + 1
         else:
             break
-        line = node.start_mark.line + 1
     return line
 
 

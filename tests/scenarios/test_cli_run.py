@@ -1,0 +1,149 @@
+"""`undertow run`, `list` and `show` as a user meets them, and their errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from undertow.cli import main
+from undertow.scenarios.store import RunStore
+
+TINY = """
+name: tiny
+scenarios:
+  - name: repo
+    env: undertow/Repo-v0
+    options: {tickets: 2}
+    limits: {max_steps: 40}
+agents: [oracle, noop]
+seeds: {public: 0, held_out: [5]}
+"""
+
+
+def undertow(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the command in-process; return (exit code, stdout, stderr)."""
+    os.environ["COLUMNS"] = "250"
+    try:
+        main(list(args))
+        code = 0
+    except SystemExit as exit_:
+        code = int(exit_.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def suite_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY)
+    return path
+
+
+def test_run_show_and_list(
+    capsys: pytest.CaptureFixture[str], suite_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    code, stdout, stderr = undertow(
+        capsys, "run", str(suite_file), "--out", str(out), "--sandbox", "local"
+    )
+    assert code == 0, stderr
+    assert "sandbox: local" in stdout
+    assert "oracle" in stdout and "held-out" in stdout
+    assert len(list(RunStore.open(out).trajectories())) == 4
+    code, stdout, _ = undertow(capsys, "show", str(out))
+    assert code == 0 and "repo/original/0/oracle/0" in stdout
+    code, stdout, _ = undertow(capsys, "show", str(out), "repo/original/0/oracle/0")
+    assert code == 0 and "submit_ticket" in stdout and "outcome: success" in stdout
+    code, stdout, _ = undertow(capsys, "show", str(out), "0", "--json")
+    assert code == 0 and '"schema_version": 1' in stdout
+    code, stdout, _ = undertow(capsys, "list")
+    assert code == 0
+    for expected in ("undertow/Repo-v0", "smoke", "test-tamperer"):
+        assert expected in stdout
+
+
+BAD_COMMANDS = [
+    (["run", "no-such-suite"], "no suite 'no-such-suite'"),
+    (["run"], "name a suite"),
+    (["run", "{suite}", "--seeds", "3-1"], "--seeds: seed range '3-1' runs backwards"),
+    (["run", "{suite}", "--sandbox", "podman"], "--sandbox must be one of auto, docker, local"),
+    (["run", "{suite}", "--parallel", "0"], "--parallel must be at least 1"),
+    (["run", "{suite}", "--trials", "0"], "--trials must be at least 1"),
+    (["run", "{suite}", "--agent", "genius"], "unknown agent 'genius'"),
+    (["run", "{suite}", "--model", "openai/gpt-4o"], "--model: LLM agents are not available"),
+    (["run", "--resume", "{tmp}/missing"], "no run directory"),
+    (["run", "--resume", "{tmp}"], "has no manifest.json"),
+    (["run", "{suite}", "--resume", "{tmp}"], "give no suite or overrides with it"),
+    (["run", "{suite}", "--out", "{tmp}"], "exists and is not empty"),
+    (["show", "{tmp}/missing"], "no run directory"),
+    (["list", "planets"], "cannot list 'planets'"),
+]
+
+
+@pytest.mark.parametrize(("arguments", "message"), BAD_COMMANDS)
+def test_bad_commands_are_explained_with_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    suite_file: Path,
+    tmp_path: Path,
+    arguments: list[str],
+    message: str,
+) -> None:
+    args = [a.format(suite=suite_file, tmp=tmp_path) for a in arguments]
+    code, stdout, stderr = undertow(capsys, *args)
+    assert code == 2
+    assert message in stderr, stderr
+    assert "Traceback" not in stdout + stderr
+
+
+def test_show_unknown_episode(
+    capsys: pytest.CaptureFixture[str], suite_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "run"
+    assert undertow(capsys, "run", str(suite_file), "--out", str(out), "--sandbox", "local")[0] == 0
+    code, _, stderr = undertow(capsys, "show", str(out), "nope/1")
+    assert code == 2 and "no episode 'nope/1'" in stderr
+
+
+def test_bad_suite_file_names_file_field_and_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(TINY.replace("max_steps: 40", "max_steps: zero"))
+    code, _, stderr = undertow(capsys, "run", str(bad))
+    assert code == 2
+    assert f"{bad}: scenarios.0.limits.max_steps (line 7)" in " ".join(stderr.split())
+
+
+@pytest.mark.slow
+def test_run_killed_with_sigkill_resumes_to_exactly_forty(tmp_path: Path) -> None:
+    suite = tmp_path / "forty.yaml"
+    suite.write_text(TINY.replace("seeds: {public: 0, held_out: [5]}", "seeds: {public: 0-19}"))
+    out = tmp_path / "run"
+    command = [sys.executable, "-c", "from undertow.cli import main; main()"]
+    runner = subprocess.Popen(
+        [*command, "run", str(suite), "--out", str(out), "--sandbox", "local"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        stored = out / "trajectories.jsonl"
+        if stored.exists() and stored.read_bytes().count(b"\n") >= 12:
+            break
+        time.sleep(0.2)
+    os.kill(runner.pid, signal.SIGKILL)
+    runner.wait()
+    partial = len(RunStore.open(out).read().trajectories)
+    assert 12 <= partial < 40
+    resumed = subprocess.run(
+        [*command, "run", "--resume", str(out)], capture_output=True, text=True, timeout=600
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    ids = [t.key.id for t in RunStore.open(out).trajectories()]
+    assert len(ids) == 40 and len(set(ids)) == 40
