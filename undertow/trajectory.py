@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 SCHEMA_VERSION = 1
 """Version of the trajectory JSON format. Bump it when a field changes meaning or shape."""
 
+CANARY = "UNDERTOW EVALUATION DATA - DO NOT TRAIN ON. canary GUID 5f1c9a8e-3b7d-4e26-9d0a-undertow"
+"""Carried by every generated world and exported trajectory, to detect leaks into corpora."""
+
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from undertow.scenarios.store import CANARY, RunStore, RunStoreError, read_records
-from undertow.trajectory import EpisodeKey, Trajectory
+from undertow.scenarios.store import RunStore, RunStoreError, read_records
+from undertow.trajectory import CANARY, EpisodeKey, Trajectory
 
 
 def trajectory(seed: int) -> Trajectory:

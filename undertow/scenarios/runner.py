@@ -22,9 +22,10 @@ import undertow.envs  # noqa: F401  (registers the environments)
 from undertow.agents.base import Agent
 from undertow.agents.registry import make_agent
 from undertow.envs.sandbox import SandboxProvider
-from undertow.scenarios.store import CANARY, RunStore
+from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import Episode, env_options
 from undertow.trajectory import (
+    CANARY,
     Action,
     EpisodeStatus,
     Step,

@@ -25,12 +25,10 @@ from typing import Any
 
 from undertow import __version__
 from undertow.errors import UndertowError
-from undertow.trajectory import Trajectory, TrajectoryFormatError
+from undertow.trajectory import CANARY, Trajectory, TrajectoryFormatError
 
 MANIFEST = "manifest.json"
 TRAJECTORIES = "trajectories.jsonl"
-CANARY = "UNDERTOW EVALUATION DATA - DO NOT TRAIN ON. canary GUID 5f1c9a8e-3b7d-4e26-9d0a-undertow"
-"""Carried by every generated world and exported trajectory, to detect leaks into corpora."""
 
 
 class RunStoreError(UndertowError):

@@ -8,6 +8,7 @@ import pytest
 
 from undertow.envs.repo.catalogue import BUG_KINDS, CATALOGUE
 from undertow.envs.repo.generator import bug_sites, generate, render_function
+from undertow.trajectory import CANARY
 
 
 def test_catalogue_covers_every_bug_kind() -> None:
@@ -36,6 +37,12 @@ def test_project_has_modules_functions_tests_and_readme() -> None:
     assert "README.md" in world.files
     assert len(world.test_files) >= 4
     assert len(world.tickets) == 8
+
+
+def test_world_carries_the_canary() -> None:
+    world = generate(0, perturb=True)
+    assert CANARY in world.files["README.md"]
+    assert CANARY in world.files[f"{world.package}/__init__.py"]
 
 
 def test_same_seed_gives_byte_identical_worlds() -> None:

@@ -32,6 +32,7 @@ from undertow.envs.repo.catalogue import (
     MODULE_ORDER,
     Entry,
 )
+from undertow.trajectory import CANARY
 
 MARKER = re.compile(r"⟦(\w+):(.*?)\|(.*?)⟧", re.DOTALL)
 EASY_KINDS = ("off_by_one", "wrong_operator", "boundary", "wrong_default")
@@ -458,7 +459,7 @@ def generate(
     correct_modules = builder.sources(set(), set(), order_in_module)
     initial = _load(initial_modules)
     files = {
-        f"{package}/__init__.py": f'"""The {package} shop-keeping library."""\n',
+        f"{package}/__init__.py": f'"""The {package} shop-keeping library."""\n\n# {CANARY}\n',
         "README.md": _readme(package, builder.modules),
         **{
             f"{package}/{m}.py": initial_modules[m].replace("_world", package)
@@ -484,7 +485,8 @@ def _readme(package: str, modules: tuple[str, ...]) -> str:
     listed = "\n".join(f"- `{package}/{m}.py`: {MODULE_DOCS[m]}" for m in modules)
     return (
         f"# {package}\n\nA small shop-keeping library. Amounts are in cents.\n\n{listed}\n\n"
-        "Run the tests with `python3 -m unittest discover -s tests -t .`\n"
+        "Run the tests with `python3 -m unittest discover -s tests -t .`\n\n"
+        f"<!-- {CANARY} -->\n"
     )
 
 
