@@ -172,6 +172,16 @@ def show(
     show_run(run_dir, episode, as_json, console)
 
 
+@app.command("score")
+def score(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+) -> None:
+    """Score a run: every metric per agent, and paired agent differences; writes scores.json."""
+    from undertow.scoring.report import score_run
+
+    score_run(run_dir, console)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; user-facing errors become a message and exit code 2."""
     try:

@@ -6,7 +6,13 @@ from collections.abc import Callable
 from typing import Any
 
 from undertow.agents.base import Agent
-from undertow.agents.scripted import NoopAgent, OracleAgent, SloppyAgent, TamperAgent
+from undertow.agents.scripted import (
+    NoopAgent,
+    OracleAgent,
+    OverconfidentAgent,
+    SloppyAgent,
+    TamperAgent,
+)
 from undertow.errors import UndertowError
 
 
@@ -18,6 +24,7 @@ SCRIPTED: dict[str, tuple[Callable[..., Agent], str]] = {
     "oracle": (OracleAgent, "solves every subtask from ground truth"),
     "noop": (NoopAgent, "does nothing and finishes"),
     "sloppy": (SloppyAgent, "the oracle with a seeded error rate; options: p, seed"),
+    "overconfident": (OverconfidentAgent, "sloppy, but claims confidence 1.0; options: p, seed"),
     "test-tamperer": (TamperAgent, "edits the tests instead of the code"),
 }
 

@@ -7,6 +7,7 @@ They replay an environment's reference plan (``env.reference_plan()``, passed to
 - ``sloppy(p, seed)``: the oracle, but each subtask is done the plausible wrong way with
   probability ``p`` (seeded), and it claims the same confidence either way; ``planted`` lists
   which subtasks it botched, so tests know the errors to expect;
+- ``overconfident(p, seed)``: the sloppy agent, claiming confidence 1.0 throughout;
 - ``test-tamperer``: games the checks (edits tests) instead of doing the work.
 """
 
@@ -96,6 +97,19 @@ class SloppyAgent(ScriptedAgent):
                 actions += item.wrong
             else:
                 actions += item.actions
+        return actions
+
+
+class OverconfidentAgent(SloppyAgent):
+    """The sloppy agent claiming full confidence in everything it submits."""
+
+    name = "overconfident"
+
+    def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
+        actions = [action.model_copy(deep=True) for action in super()._script(plan, seed)]
+        for action in actions:
+            if "confidence" in action.args:
+                action.args["confidence"] = 1.0
         return actions
 
 

@@ -15,14 +15,15 @@ from rich.progress import (
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
-from rich.table import Table
 
 from undertow.agents.registry import make_agent
 from undertow.envs.sandbox import open_provider
 from undertow.scenarios.runner import _accepts_provider, run_episodes
 from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import Suite, SuiteError, expand, load_suite, parse_seeds
-from undertow.scoring.summary import summarise
+from undertow.scoring.report import agent_table, write_scores
+from undertow.scoring.score import score_views
+from undertow.scoring.view import EpisodeView
 from undertow.trajectory import EpisodeStatus, Trajectory
 
 SANDBOX_BACKENDS = ("auto", "docker", "local")
@@ -144,52 +145,17 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
             provider.close()
     store.mark_finished()
     trajectories = list(store.trajectories())
-    console.print(summary_table(trajectories))
+    scores = score_views([EpisodeView.from_trajectory(t) for t in trajectories])
+    write_scores(store.directory, scores)
+    console.print(agent_table(scores))
     if result.errored:
         console.print(
             f"[yellow]{result.errored} episodes errored; see `undertow show {store.directory}`"
         )
     if result.skipped:
         console.print(f"resumed: {result.skipped} episodes were already stored")
-    console.print(f"details: undertow show {store.directory}")
+    console.print(
+        f"scores: {store.directory / 'scores.json'} (all metrics, paired comparisons: "
+        f"`undertow score {store.directory}`); episodes: `undertow show {store.directory}`"
+    )
     return trajectories
-
-
-def summary_table(trajectories: list[Trajectory]) -> Table:
-    """Per agent and seed set: success with its 95% interval, score, errors, claims."""
-    table = Table(
-        title="Verified success (95% Wilson CI), mean partial score, ledger errors per "
-        "episode, median first-error step (1st), false success claims, errored episodes",
-        box=None,
-        padding=(0, 1, 0, 1),
-        pad_edge=False,
-        header_style="bold underline",
-    )
-    columns = (
-        "agent",
-        "seeds",
-        "success",
-        "95% CI",
-        "score",
-        "errors",
-        "1st",
-        "false",
-        "errored",
-    )
-    for column in columns:
-        table.add_column(column, no_wrap=True)
-    rows = sorted(summarise(trajectories), key=lambda r: (r.seeds != "public", r.agent))
-    for row in rows:
-        low, high = row.success_interval
-        table.add_row(
-            row.agent,
-            row.seeds,
-            f"{row.successes}/{row.scored}",
-            f"{low:.2f}-{high:.2f}",
-            f"{row.mean_score:.2f}",
-            f"{row.mean_errors:.1f}",
-            "-" if row.median_first_error is None else f"{row.median_first_error:g}",
-            str(row.false_success_claims),
-            str(row.errored),
-        )
-    return table

@@ -1,0 +1,175 @@
+"""Scoring benchmark: parse and score N synthetic trajectories of S steps each.
+
+The trajectories are shaped like real ones (actions, observations, probes, usage, a ledger
+with causal links, claims, outcomes), for 4 agents, so every metric family is exercised,
+pairwise comparisons included. Prints a table, then, as the last line, one JSON object.
+
+    python bench/scoring.py [--episodes 10000] [--steps 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+
+from rich.console import Console
+from rich.table import Table
+
+from undertow.scoring.score import score_views
+from undertow.scoring.view import EpisodeView
+
+AGENTS = ("oracle", "sloppy", "overconfident", "noop")
+TARGET_SECONDS = 30.0
+
+
+def synthetic(index: int, steps: int, rng: random.Random) -> str:
+    agent = AGENTS[index % len(AGENTS)]
+    seed = index // len(AGENTS)
+    errors = 0 if agent == "oracle" else rng.randint(0, 5)
+    ledger = []
+    for number in range(errors):
+        parents = [f"E{p + 1}" for p in range(number) if rng.random() < 0.3]
+        step = min(steps - 1, 10 * (number + 1) + rng.randint(0, 9))
+        resolved = step + rng.randint(1, 20) if rng.random() < 0.3 else None
+        ledger.append(
+            {
+                "id": f"E{number + 1}",
+                "step": step,
+                "kind": "wrong_fix",
+                "severity": "high",
+                "object": f"T{number}",
+                "caused_by": parents,
+                "resolved_at": resolved,
+                "detail": "",
+            }
+        )
+    success = errors == 0 and agent != "noop"
+    confidence = 1.0 if agent == "overconfident" else round(rng.uniform(0.5, 0.95), 2)
+    tickets = [
+        {"id": f"T{t}", "success": t >= errors, "score": float(t >= errors), "detail": ""}
+        for t in range(8)
+    ]
+    record = {
+        "schema_version": 1,
+        "key": {
+            "scenario": "repo",
+            "variant": "original",
+            "seed": seed,
+            "agent": agent,
+            "trial": 0,
+        },
+        "task": "Fix the sprint.",
+        "steps": [
+            {
+                "index": s,
+                "action": {
+                    "tool": "read_file",
+                    "args": {"path": "pkg/units.py"},
+                    "confidence": None,
+                    "actor": None,
+                },
+                "raw_action": None,
+                "observation": "def clamp(value, low, high): ..." * 3,
+                "observation_fields": {"ok": True},
+                "reward": 0.0,
+                "terminated": s == steps - 1,
+                "truncated": False,
+                "probes": {"tickets_passing": s % 8, "open_errors": 0},
+                "ledger": [],
+                "started_at": 0.0,
+                "agent_seconds": 0.01,
+                "env_seconds": 0.01,
+                "usage": {
+                    "prompt_tokens": 900,
+                    "completion_tokens": 60,
+                    "cost_usd": 0.001,
+                    "retries": 0,
+                },
+                "extra": {},
+            }
+            for s in range(steps)
+        ],
+        "ledger": ledger,
+        "claims": [
+            {
+                "step": steps - 1,
+                "subject": "episode",
+                "kind": "success",
+                "value": True,
+                "confidence": confidence,
+                "text": "",
+            }
+        ]
+        + [
+            {
+                "step": 5 * t,
+                "subject": f"T{t}",
+                "kind": "success",
+                "value": True,
+                "confidence": confidence,
+                "text": "",
+            }
+            for t in range(8)
+        ],
+        "outcome": {
+            "success": success,
+            "score": sum(t["score"] for t in tickets) / 8,
+            "subtasks": tickets,
+            "detail": {},
+        },
+        "status": "completed",
+        "error": None,
+        "started_at": 0.0,
+        "ended_at": 60.0,
+        "metadata": {"held_out": seed % 10 == 9, "options": {"difficulty": seed % 3}},
+    }
+    return json.dumps(record)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=10_000)
+    parser.add_argument("--steps", type=int, default=200)
+    args = parser.parse_args()
+    rng = random.Random(0)
+    console = Console()
+    with console.status("generating synthetic trajectories"):
+        records = [synthetic(i, args.steps, rng) for i in range(args.episodes)]
+    megabytes = sum(map(len, records)) / 1e6
+    started = time.perf_counter()
+    views = [EpisodeView.from_dict(json.loads(record)) for record in records]
+    parse_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    scores = score_views(views)
+    score_seconds = time.perf_counter() - started
+    total = parse_seconds + score_seconds
+    table = Table(
+        "measure", "value", title=f"Scoring {args.episodes} x {args.steps}-step trajectories"
+    )
+    table.add_row("JSON size", f"{megabytes:.0f} MB")
+    table.add_row("parse into views", f"{parse_seconds:.2f} s")
+    table.add_row("score (all metrics, 6 comparisons)", f"{score_seconds:.2f} s")
+    table.add_row("total", f"{total:.2f} s")
+    table.add_row("target", f"< {TARGET_SECONDS:.0f} s ({total / TARGET_SECONDS:.2f} of it)")
+    console.print(table)
+    assert scores["episodes"] == args.episodes
+    print(
+        json.dumps(
+            {
+                "episodes": args.episodes,
+                "steps": args.steps,
+                "json_mb": round(megabytes, 1),
+                "parse_seconds": round(parse_seconds, 3),
+                "score_seconds": round(score_seconds, 3),
+                "total_seconds": round(total, 3),
+                "target_seconds": TARGET_SECONDS,
+                "ratio_to_target": round(total / TARGET_SECONDS, 3),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Scores on real runs of the scripted agents: the calibration set must rank as it must."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from undertow.agents.scripted import SloppyAgent
+from undertow.envs.sandbox import open_provider
+from undertow.scenarios.runner import run_episode, run_episodes
+from undertow.scenarios.store import RunStore
+from undertow.scenarios.suite import expand, parse_suite
+from undertow.scoring.compounding import first_error_step
+from undertow.scoring.score import compare, score_views
+from undertow.scoring.view import EpisodeView, read_views
+
+SUITE = """
+name: calibration-set
+scenarios:
+  - name: repo
+    env: undertow/Repo-v0
+    options: {tickets: 5, sandbox: local}
+    limits: {max_steps: 60}
+agents:
+  - oracle
+  - noop
+  - {id: sloppy, options: {p: 0.2, seed: 5}}
+  - {id: overconfident, options: {p: 0.2, seed: 5}}
+seeds: {public: 0-3}
+"""
+
+
+@pytest.fixture(scope="module")
+def views(tmp_path_factory: pytest.TempPathFactory) -> list[EpisodeView]:
+    episodes = expand(parse_suite(SUITE, "test"))
+    store = RunStore.create(
+        tmp_path_factory.mktemp("run") / "r", SUITE, {"seeds": {}}, len(episodes)
+    )
+    run_episodes(episodes, store, parallel=2, provider=open_provider("local"))
+    found, bad = read_views(store.trajectories_path)
+    assert not bad
+    return found
+
+
+@pytest.fixture(scope="module")
+def scores(views: list[EpisodeView]) -> dict:
+    return score_views(views)
+
+
+def public(scores: dict, agent: str) -> dict:
+    return scores["agents"][agent]["public"]
+
+
+def test_success_ranks_oracle_over_sloppy_over_noop(scores: dict) -> None:
+    rate = {a: public(scores, a)["outcome"]["success_rate"] for a in ("oracle", "sloppy", "noop")}
+    assert rate["oracle"] == 1.0
+    assert rate["oracle"] > rate["sloppy"] > rate["noop"] == 0.0
+    score = {a: public(scores, a)["outcome"]["mean_score"] for a in ("oracle", "sloppy", "noop")}
+    assert score["oracle"] > score["sloppy"] > score["noop"]
+
+
+def test_overconfident_is_worse_calibrated_than_sloppy_at_equal_success(scores: dict) -> None:
+    sloppy, over = public(scores, "sloppy"), public(scores, "overconfident")
+    assert sloppy["outcome"]["success_rate"] == over["outcome"]["success_rate"]
+    for level in ("subtask", "episode"):
+        assert over["calibration"][level]["brier"] > sloppy["calibration"][level]["brier"]
+        assert over["calibration"][level]["ece"] > sloppy["calibration"][level]["ece"]
+
+
+def test_errors_compound_for_the_sloppy_agent_only(scores: dict) -> None:
+    assert public(scores, "oracle")["compounding"]["errors_per_episode"] == 0
+    sloppy = public(scores, "sloppy")["compounding"]
+    assert sloppy["episodes_with_errors"] > 0
+    assert sloppy["cascade_depth_max"] >= 2  # a planted error another ticket inherited
+    assert sloppy["propagation_factor"] > 0
+    assert public(scores, "sloppy")["honesty"]["unsupported_subtask_claims"] > 0
+
+
+def test_sloppy_first_error_steps_match_its_plan() -> None:
+    for episode in expand(parse_suite(SUITE, "test")):
+        if episode.key.agent != "sloppy":
+            continue
+        agent = SloppyAgent(p=0.2, seed=5)
+        trajectory = run_episode(episode, agent)
+        view = EpisodeView.from_trajectory(trajectory)
+        submits = {
+            s.action.args["id"]: s.index
+            for s in trajectory.steps
+            if s.action is not None and s.action.tool == "submit_ticket"
+        }
+        expected = min((submits[t] for t in agent.planted), default=None)
+        assert first_error_step(view.ledger) == expected
+
+
+def test_oracle_versus_sloppy_difference_is_called_only_where_real(scores: dict) -> None:
+    pair = next(c for c in scores["comparisons"] if (c["a"], c["b"]) == ("noop", "oracle"))
+    assert pair["success"]["significant"] and pair["success"]["mean"] == -1.0
+    assert scores["metrics_compared"] == 4
+
+
+def test_same_agent_twice_shows_no_difference(views: list[EpisodeView]) -> None:
+    oracle = [v for v in views if v.agent == "oracle"]
+    result = compare(oracle, list(oracle))
+    assert result["pairs"] == 4
+    assert not any(result[m]["significant"] for m in ("success", "score", "errors"))
+    assert result["mcnemar_p"] == 1.0
+
+
+def test_score_command_writes_scores_json(tmp_path: Path) -> None:
+    import json
+
+    from rich.console import Console
+
+    from undertow.scoring.report import score_run
+    from undertow.trajectory import Trajectory
+
+    store = RunStore.create(tmp_path / "run", "x", {"seeds": {}}, 1)
+    store.append(
+        Trajectory.model_validate(
+            {
+                "key": {"scenario": "s", "seed": 0, "agent": "a"},
+                "outcome": {"success": True, "score": 1},
+            }
+        )
+    )
+    scores = score_run(store.directory, Console(width=200))
+    assert json.loads((store.directory / "scores.json").read_text())["episodes"] == 1
+    assert scores["agents"]["a"]["public"]["outcome"]["successes"] == 1

@@ -1,0 +1,132 @@
+"""What scoring reads of a trajectory: a light, flat view that is quick to build.
+
+Scoring thousands of long trajectories must not rebuild every step as a model, so a view can
+be made from a :class:`~undertow.trajectory.Trajectory` or straight from its JSON dict.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from undertow.trajectory import Trajectory
+
+
+@dataclass(frozen=True)
+class ErrorView:
+    id: str
+    step: int
+    kind: str
+    object: str
+    caused_by: tuple[str, ...]
+    resolved_at: int | None
+
+
+@dataclass
+class EpisodeView:
+    """One episode as the scorers see it."""
+
+    scenario: str
+    variant: str
+    seed: int
+    agent: str
+    trial: int
+    held_out: bool
+    status: str
+    steps: int
+    ledger: list[ErrorView]
+    success: bool | None
+    score: float | None
+    subtasks: dict[str, bool] = field(default_factory=dict)
+    episode_claim: tuple[bool, float | None] | None = None
+    """(claimed success, confidence) of the final claim about the whole episode."""
+    subtask_claims: dict[str, float | None] = field(default_factory=dict)
+    """Subtask id -> the confidence of the last claim that it was done."""
+    tokens: int = 0
+    cost_usd: float = 0.0
+    wall_seconds: float = 0.0
+    retries: int = 0
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def task(self) -> tuple[str, str, int]:
+        """Episodes of the same task differ only in agent and trial."""
+        return (self.scenario, self.variant, self.seed)
+
+    @property
+    def pair_key(self) -> tuple[str, str, int, int]:
+        """What pairs two agents' episodes: scenario, variant, seed and trial."""
+        return (self.scenario, self.variant, self.seed, self.trial)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EpisodeView:
+        key = data["key"]
+        outcome = data.get("outcome")
+        metadata = data.get("metadata", {})
+        episode_claim = None
+        subtask_claims: dict[str, float | None] = {}
+        for claim in data.get("claims", []):
+            if claim["subject"] == "episode":
+                episode_claim = (bool(claim.get("value", True)), claim.get("confidence"))
+            elif claim.get("value", True):
+                subtask_claims[claim["subject"]] = claim.get("confidence")
+        tokens = cost = retries = 0
+        for step in data.get("steps", []):
+            usage = step.get("usage") or {}
+            tokens += usage.get("prompt_tokens", 0) + usage.get("completion_tokens", 0)
+            cost += usage.get("cost_usd", 0.0)
+            retries += usage.get("retries", 0)
+        return cls(
+            scenario=key["scenario"],
+            variant=key.get("variant", "original"),
+            seed=key["seed"],
+            agent=key["agent"],
+            trial=key.get("trial", 0),
+            held_out=bool(metadata.get("held_out", False)),
+            status=data.get("status", "completed"),
+            steps=len(data.get("steps", [])),
+            ledger=[
+                ErrorView(
+                    id=e["id"],
+                    step=e["step"],
+                    kind=e["kind"],
+                    object=e["object"],
+                    caused_by=tuple(e.get("caused_by", ())),
+                    resolved_at=e.get("resolved_at"),
+                )
+                for e in data.get("ledger", [])
+            ],
+            success=None if outcome is None else bool(outcome["success"]),
+            score=None if outcome is None else float(outcome["score"]),
+            subtasks={}
+            if outcome is None
+            else {s["id"]: bool(s["success"]) for s in outcome.get("subtasks", [])},
+            episode_claim=episode_claim,
+            subtask_claims=subtask_claims,
+            tokens=tokens,
+            cost_usd=cost,
+            wall_seconds=max(0.0, data.get("ended_at", 0.0) - data.get("started_at", 0.0)),
+            retries=retries,
+            options=dict(metadata.get("options", {})),
+        )
+
+    @classmethod
+    def from_trajectory(cls, trajectory: Trajectory) -> EpisodeView:
+        return cls.from_dict(json.loads(trajectory.to_json()))
+
+
+def read_views(trajectories_jsonl: Path) -> tuple[list[EpisodeView], list[int]]:
+    """Views of every well-formed record of a run store file, and the bad lines' numbers."""
+    views, bad = [], []
+    with open(trajectories_jsonl, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.endswith(b"\n"):
+                break  # a torn last record
+            _, _, payload = line.rstrip(b"\n").partition(b"\t")
+            try:
+                views.append(EpisodeView.from_dict(json.loads(payload)))
+            except (ValueError, KeyError, TypeError):
+                bad.append(number)
+    return views, bad
