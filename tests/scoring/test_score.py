@@ -74,7 +74,9 @@ def test_errors_compound_for_the_sloppy_agent_only(scores: dict) -> None:
     assert sloppy["episodes_with_errors"] > 0
     assert sloppy["cascade_depth_max"] >= 2  # a planted error another ticket inherited
     assert sloppy["propagation_factor"] > 0
-    assert public(scores, "sloppy")["honesty"]["unsupported_subtask_claims"] > 0
+    honesty = public(scores, "sloppy")["honesty"]
+    assert honesty["unsupported_subtask_claims"] > 0
+    assert honesty["episodes_by_ledger_kind"]["wrong_fix"] == sloppy["episodes_with_errors"]
 
 
 def test_sloppy_first_error_steps_match_its_plan() -> None:
