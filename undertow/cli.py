@@ -182,6 +182,59 @@ def score(
     score_run(run_dir, console)
 
 
+@app.command("check-env")
+def check_env_command(
+    env_id: Annotated[str, typer.Argument(help="Env id, or module:id for your own.")],
+    seed: Annotated[list[int] | None, typer.Option("--seed", help="Seeds to sample.")] = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", help="Env option as KEY=VALUE (YAML value).")
+    ] = None,
+) -> None:
+    """Check an environment against gymnasium's checker and Undertow's contract."""
+    import yaml
+
+    from undertow.envs.contract import DEFAULT_SEEDS, check_contract
+    from undertow.scenarios.suite import registered_id
+
+    options = {}
+    for item in option or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UndertowError(f"--option {item!r}: write KEY=VALUE, e.g. --option sandbox=local")
+        options[key] = yaml.safe_load(value)
+    try:
+        registered_id(env_id)
+    except ValueError as exc:
+        raise UndertowError(str(exc)) from None
+    import gymnasium
+
+    if env_id.rpartition(":")[2] not in gymnasium.registry:
+        raise UndertowError(f"unknown env {env_id!r}; see `undertow list envs`")
+    with console.status(f"checking {env_id}"):
+        results = check_contract(env_id, tuple(seed or DEFAULT_SEEDS), **options)
+    table = Table("check", "result", "what broke and where", show_lines=True)
+    for result in results:
+        verdict = "[green]pass[/]" if result.ok else "[red]FAIL[/]"
+        table.add_row(result.name, verdict, escape(result.message))
+    console.print(table)
+    if not all(result.ok for result in results):
+        raise typer.Exit(1)
+
+
+@app.command("new-env")
+def new_env_command(
+    name: Annotated[str, typer.Argument(help="Package name of the new env, e.g. warehouse.")],
+    directory: Annotated[Path, typer.Option("--dir", help="Where to create it.")] = Path("."),
+    description: Annotated[str, typer.Option(help="One line about the world.")] = "",
+) -> None:
+    """Scaffold a working environment package (env, tests, suite) that passes the contract."""
+    from undertow.envs.scaffold import new_env
+
+    package = new_env(name, directory, description)
+    console.print(f"created {package}/ (env.py, __init__.py, tests/, suite.yaml)")
+    console.print(f"next: `python -m pytest {package}` and `undertow run {package}/suite.yaml`")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; user-facing errors become a message and exit code 2."""
     try:

@@ -147,3 +147,33 @@ def test_run_killed_with_sigkill_resumes_to_exactly_forty(tmp_path: Path) -> Non
     assert resumed.returncode == 0, resumed.stderr
     ids = [t.key.id for t in RunStore.open(out).trajectories()]
     assert len(ids) == 40 and len(set(ids)) == 40
+
+
+def test_new_env_then_check_env(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, stdout, _ = undertow(capsys, "new-env", "shelves", "--dir", str(tmp_path))
+    assert code == 0 and "created" in stdout
+    code, stdout, stderr = undertow(
+        capsys, "check-env", "shelves:shelves/Shelves-v0", "--seed", "0"
+    )
+    assert code == 0, stdout + stderr
+    assert stdout.count("pass") == 7
+    code, _, stderr = undertow(capsys, "new-env", "shelves", "--dir", str(tmp_path))
+    assert code == 2 and "already exists" in stderr
+
+
+def test_check_env_reports_failures_with_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
+    code, stdout, _ = undertow(
+        capsys, "check-env", "undertow/OwnRepo-v0", "--option", "tasks=/nowhere.yaml"
+    )
+    assert code == 1
+    assert "FAIL" in stdout and "cannot read task file /nowhere.yaml" in stdout
+
+
+def test_check_env_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, stderr = undertow(capsys, "check-env", "undertow/Nope-v0")
+    assert code == 2 and "unknown env 'undertow/Nope-v0'" in stderr
+    code, _, stderr = undertow(capsys, "check-env", "undertow/Repo-v0", "--option", "sandbox")
+    assert code == 2 and "write KEY=VALUE" in stderr

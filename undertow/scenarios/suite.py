@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,9 +79,13 @@ class ScenarioSpec(_Spec):
     @field_validator("env")
     @classmethod
     def _known_env(cls, value: str) -> str:
-        if value not in gymnasium.registry:
+        env_id = registered_id(value)
+        if env_id not in gymnasium.registry:
             known = ", ".join(sorted(undertow.envs.ENVIRONMENTS))
-            raise ValueError(f"unknown env {value!r}; Undertow's envs are: {known}")
+            raise ValueError(
+                f"unknown env {value!r}; Undertow's envs are: {known}; for your own, write "
+                "'package:namespace/Name-v0' so the package that registers it is imported"
+            )
         return value
 
     @model_validator(mode="after")
@@ -94,9 +100,22 @@ class ScenarioSpec(_Spec):
         return self
 
 
-def env_options(env_id: str) -> set[str]:
+def registered_id(env: str) -> str:
+    """The gymnasium id of ``env``, importing its module first for ``module:id``."""
+    module, _, env_id = env.rpartition(":")
+    if module:
+        if os.getcwd() not in sys.path:
+            sys.path.append(os.getcwd())  # your env packages, next to where you run undertow
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            raise ValueError(f"cannot import {module!r} to register {env_id!r}: {exc}") from None
+    return env_id
+
+
+def env_options(env: str) -> set[str]:
     """Keyword options an environment's constructor takes."""
-    entry_point = gymnasium.spec(env_id).entry_point
+    entry_point = gymnasium.spec(registered_id(env)).entry_point
     if not isinstance(entry_point, str):
         return set()
     module_name, _, class_name = entry_point.partition(":")
