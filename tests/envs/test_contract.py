@@ -26,6 +26,7 @@ def test_a_well_made_env_passes() -> None:
     assert_contract(CounterEnv)
 
 
+@pytest.mark.slow
 def test_repo_env_passes() -> None:
     assert failures("undertow/Repo-v0", seeds=(0,), sandbox="local") == {}
 
@@ -35,10 +36,9 @@ def test_repo_env_passes_on_more_seeds() -> None:
     assert failures("undertow/Repo-v0", seeds=(1, 2, 3), sandbox="local", perturb=True) == {}
 
 
+@pytest.mark.slow
 def test_own_repo_env_passes(task_file: Path) -> None:
-    found = failures("undertow/OwnRepo-v0", seeds=(0,), tasks=str(task_file), sandbox="local")
-    # One repository, one world: different seeds cannot differ, and the checker says so.
-    assert set(found) <= {"different seeds, different worlds"}
+    assert failures("undertow/OwnRepo-v0", tasks=str(task_file), sandbox="local") == {}
 
 
 class UnseededEnv(CounterEnv):

@@ -33,6 +33,8 @@ class BehaviourEnv(gym.Env[Observation, Any]):
     """Base class of Undertow environments. Subclasses implement the abstract hooks."""
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["ansi"]}
+    fixed_world: ClassVar[bool] = False
+    """True when the world comes from a fixed source (a user's repository), not the seed."""
 
     def __init__(self, render_mode: str | None = None, **options: Any) -> None:
         if render_mode not in (None, "ansi"):

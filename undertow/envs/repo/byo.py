@@ -145,6 +145,8 @@ def _read_tree(repository: Path, revision: str) -> dict[str, bytes]:
 class OwnRepoEnv(SprintEnv):
     """A sprint over your own git repository, defined by a task file. See the module docstring."""
 
+    fixed_world = True
+
     def __init__(
         self,
         render_mode: str | None = None,
