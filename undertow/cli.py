@@ -117,7 +117,11 @@ def run_suite(
         list[str] | None, typer.Option("--agent", help="Agent id; replaces the suite's agents.")
     ] = None,
     model: Annotated[
-        list[str] | None, typer.Option("--model", help="litellm model string to evaluate.")
+        list[str] | None,
+        typer.Option("--model", help="litellm model string to evaluate (a react agent each)."),
+    ] = None,
+    api_base: Annotated[
+        str | None, typer.Option(help="Endpoint for the --model agents (e.g. a local server).")
     ] = None,
     seeds: Annotated[str, typer.Option(help="Public seeds, e.g. 0-9 or 1,4,7.")] = "",
     trials: Annotated[int | None, typer.Option(help="Trials per seed.")] = None,
@@ -135,6 +139,7 @@ def run_suite(
         suite=suite,
         agents=agent or [],
         models=model or [],
+        api_base=api_base,
         seeds=seeds,
         trials=trials,
         parallel=parallel,

@@ -76,7 +76,8 @@ BAD_COMMANDS = [
     (["run", "{suite}", "--parallel", "0"], "--parallel must be at least 1"),
     (["run", "{suite}", "--trials", "0"], "--trials must be at least 1"),
     (["run", "{suite}", "--agent", "genius"], "unknown agent 'genius'"),
-    (["run", "{suite}", "--model", "openai/gpt-4o"], "--model: LLM agents are not available"),
+    (["run", "{suite}", "--api-base", "http://127.0.0.1:9/v1"], "--api-base applies to --model"),
+    (["run", "{suite}", "--agent", "react"], "the react agent needs options.model"),
     (["run", "--resume", "{tmp}/missing"], "no run directory"),
     (["run", "--resume", "{tmp}"], "has no manifest.json"),
     (["run", "{suite}", "--resume", "{tmp}"], "give no suite or overrides with it"),
@@ -177,3 +178,31 @@ def test_check_env_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "unknown env 'undertow/Nope-v0'" in stderr
     code, _, stderr = undertow(capsys, "check-env", "undertow/Repo-v0", "--option", "sandbox")
     assert code == 2 and "write KEY=VALUE" in stderr
+
+
+def test_model_agents_from_the_command_line(
+    capsys: pytest.CaptureFixture[str], suite_file: Path, tmp_path: Path
+) -> None:
+    from undertow.agents.fake_server import FakeLLMServer, Reply
+
+    script = [Reply(tool="finish", args={"confidence": 0.2})]
+    with FakeLLMServer(script) as server:
+        code, stdout, stderr = undertow(
+            capsys,
+            "run",
+            str(suite_file),
+            "--model",
+            "openai/fake",
+            "--api-base",
+            server.url,
+            "--agent",
+            "oracle",
+            "--out",
+            str(tmp_path / "run"),
+            "--sandbox",
+            "local",
+        )
+    assert code == 0, stderr
+    assert "openai/fake" in stdout and "oracle" in stdout
+    models = {t.key.agent for t in RunStore.open(tmp_path / "run").trajectories()}
+    assert models == {"oracle", "openai/fake"}

@@ -29,19 +29,38 @@ SCRIPTED: dict[str, tuple[Callable[..., Agent], str]] = {
 }
 
 
+LLM_AGENTS = {
+    "react": "langgraph ReAct agent on a litellm model; options: model, api_base, api_key, "
+    "timeout, max_attempts, window, temperature",
+}
+
+
 def describe_agents() -> dict[str, str]:
     """Agent id -> what it does."""
-    return {agent_id: text for agent_id, (_, text) in SCRIPTED.items()}
+    return {**{agent_id: text for agent_id, (_, text) in SCRIPTED.items()}, **LLM_AGENTS}
+
+
+def _make_llm_agent(agent_id: str, options: dict[str, Any]) -> Agent:
+    if not options.get("model"):
+        raise AgentSpecError(
+            f"the {agent_id} agent needs options.model, a litellm model string such as "
+            "openai/gpt-4o-mini (or pass --model to `undertow run`)"
+        )
+    from undertow.agents.react import ReactAgent  # imports litellm: only when asked for
+
+    return ReactAgent(**options)
 
 
 def make_agent(agent_id: str, options: dict[str, Any] | None = None) -> Agent:
     """A fresh agent for one episode."""
     options = options or {}
-    if agent_id not in SCRIPTED:
-        known = ", ".join(SCRIPTED)
+    if agent_id not in SCRIPTED and agent_id not in LLM_AGENTS:
+        known = ", ".join([*SCRIPTED, *LLM_AGENTS])
         raise AgentSpecError(f"unknown agent {agent_id!r}; the agents are: {known}")
-    factory, _ = SCRIPTED[agent_id]
     try:
+        if agent_id in LLM_AGENTS:
+            return _make_llm_agent(agent_id, options)
+        factory, _ = SCRIPTED[agent_id]
         return factory(**options)
     except (TypeError, ValueError) as exc:
         raise AgentSpecError(f"agent {agent_id!r} with options {options}: {exc}") from None

@@ -36,6 +36,7 @@ class RunRequest:
     suite: str = ""
     agents: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    api_base: str | None = None
     seeds: str = ""
     trials: int | None = None
     parallel: int = 2
@@ -46,8 +47,18 @@ class RunRequest:
 
 def _apply_overrides(suite: Suite, request: RunRequest) -> Suite:
     data = suite.model_dump(mode="json")
-    if request.agents:
-        data["agents"] = [{"id": agent_id} for agent_id in request.agents]
+    if request.agents or request.models:
+        data["agents"] = [{"id": agent_id} for agent_id in request.agents] + [
+            {
+                "id": "react",
+                "name": model,
+                "options": {
+                    "model": model,
+                    **({"api_base": request.api_base} if request.api_base else {}),
+                },
+            }
+            for model in request.models
+        ]
     if request.seeds:
         try:
             data["seeds"]["public"] = parse_seeds(request.seeds)
@@ -62,11 +73,6 @@ def _apply_overrides(suite: Suite, request: RunRequest) -> Suite:
 
 
 def _check_request(request: RunRequest) -> None:
-    if request.models:
-        raise SuiteError(
-            "--model: LLM agents are not available in this version of Undertow yet; "
-            "use the scripted agents (undertow list agents)"
-        )
     if request.sandbox not in SANDBOX_BACKENDS:
         raise SuiteError(
             f"--sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not {request.sandbox!r}"
@@ -75,7 +81,11 @@ def _check_request(request: RunRequest) -> None:
         raise SuiteError(f"--parallel must be at least 1, not {request.parallel}")
     if request.trials is not None and request.trials < 1:
         raise SuiteError(f"--trials must be at least 1, not {request.trials}")
-    if request.resume and (request.suite or request.agents or request.seeds or request.trials):
+    if request.api_base and not request.models:
+        raise SuiteError("--api-base applies to --model agents; give a --model too")
+    if request.resume and (
+        request.suite or request.agents or request.models or request.seeds or request.trials
+    ):
         raise SuiteError(
             "--resume finishes a run exactly as it was started; give no suite or overrides with it"
         )

@@ -1,0 +1,79 @@
+"""The litellm client against the fake OpenAI-compatible server, over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from undertow.agents.fake_server import FakeLLMServer, FaultRates, Reply
+from undertow.agents.llm import LLMClient, action_from_message
+
+TOOLS = [
+    {
+        "name": "list_files",
+        "description": "List files.",
+        "parameters": {"type": "object", "properties": {}},
+    }
+]
+HELLO = [{"role": "user", "content": "hello"}]
+
+
+def client(server: FakeLLMServer, **options: object) -> LLMClient:
+    settings = {"timeout": 1.0, "max_attempts": 6, "backoff_max": 0.05, **options}
+    return LLMClient("openai/fake-model", api_base=server.url, **settings)  # type: ignore[arg-type]
+
+
+def test_native_tool_call_and_usage() -> None:
+    with FakeLLMServer([Reply(tool="list_files", args={"path": "."})]) as server:
+        completion = client(server).complete(HELLO, TOOLS)
+    assert action_from_message(completion.message) == {"tool": "list_files", "args": {"path": "."}}
+    assert completion.usage.completion_tokens > 0 and completion.usage.retries == 0
+    request = server.log.requests[0]
+    assert request["tools"][0]["function"]["name"] == "list_files"
+    assert request["tool_choice"] == "auto"
+
+
+@pytest.mark.parametrize(
+    ("reply", "action"),
+    [
+        (
+            Reply(content='{"tool": "finish", "args": {"confidence": 0.3}}'),
+            {"tool": "finish", "args": {"confidence": 0.3}},
+        ),
+        (
+            Reply(content='Sure. {"tool": "run", "args": {"command": "ls"}} done'),
+            {"tool": "run", "args": {"command": "ls"}},
+        ),
+        (Reply(content="I think the answer is 42."), "I think the answer is 42."),
+        (
+            Reply(tool="edit", raw_arguments='{"path": "a.py", '),
+            '{"tool": "edit", "args": {"path": "a.py", }',
+        ),
+    ],
+)
+def test_replies_become_actions_or_raw_text(reply: Reply, action: object) -> None:
+    with FakeLLMServer([reply]) as server:
+        completion = client(server).complete(HELLO, TOOLS)
+    assert action_from_message(completion.message) == action
+
+
+@pytest.mark.parametrize("fault", ["rate_limit", "server_error", "timeout", "garbled"])
+def test_each_transient_fault_is_retried_and_counted(fault: str) -> None:
+    reply = [Reply(tool="list_files", args={})]
+    with FakeLLMServer(reply, fault_sequence=[fault, fault], timeout_hold=1.5) as server:
+        completion = client(server).complete(HELLO, TOOLS)
+    assert completion.usage.retries == 2
+    assert server.log.outcomes[fault] == 2 and server.log.outcomes["ok"] == 1
+
+
+def test_unknown_fault_names_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown faults"):
+        FakeLLMServer([Reply(content="x")], fault_sequence=["meteor"])
+
+
+def test_gives_up_after_the_last_attempt() -> None:
+    import litellm
+
+    failing = FakeLLMServer([Reply(content="x")], faults=FaultRates(server_error=1.0))
+    with failing as server, pytest.raises((litellm.InternalServerError, litellm.APIError)):
+        client(server, max_attempts=3).complete(HELLO, TOOLS)
+    assert server.log.outcomes["server_error"] == 3

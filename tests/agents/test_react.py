@@ -1,0 +1,89 @@
+"""The langgraph ReAct agent in real episodes, its model behind the fake server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from undertow.agents.fake_server import FakeLLMServer, FaultRates, Reply
+from undertow.agents.react import ReactAgent
+from undertow.envs.sandbox import open_provider
+from undertow.scenarios.runner import run_episode, run_episodes
+from undertow.scenarios.store import RunStore
+from undertow.scenarios.suite import expand, parse_suite
+from undertow.trajectory import EpisodeStatus
+
+SUITE = """
+name: react-test
+scenarios:
+  - name: repo
+    env: undertow/Repo-v0
+    options: {tickets: 1, sandbox: local}
+    limits: {max_steps: 6}
+agents:
+  - {id: react, options: {model: openai/fake, api_base: "API_BASE", timeout: 1.0, max_attempts: 8}}
+seeds: {public: SEEDS}
+"""
+SCRIPT = [
+    Reply(tool="list_files", args={}),
+    Reply(tool="edit", raw_arguments='{"path": "README.md", "old": '),
+    Reply(content="Let me think about it."),
+    Reply(tool="finish", args={"confidence": 0.4, "report": "gave up"}),
+]
+
+
+def episodes(server: FakeLLMServer, seeds: str = "0") -> list:
+    text = SUITE.replace("API_BASE", server.url).replace("SEEDS", seeds)
+    return expand(parse_suite(text, "test"))
+
+
+def test_an_episode_records_actions_malformed_replies_and_usage() -> None:
+    with FakeLLMServer(SCRIPT) as server:
+        episode = episodes(server)[0]
+        agent = ReactAgent("openai/fake", api_base=server.url, timeout=2.0)
+        trajectory = run_episode(episode, agent)
+    assert trajectory.status is EpisodeStatus.COMPLETED
+    first, malformed, chatter, finish = trajectory.steps
+    assert first.action is not None and first.action.tool == "list_files"
+    assert "README.md" in first.observation
+    assert malformed.action is None and malformed.raw_action.startswith('{"tool": "edit"')
+    assert "not valid JSON" in malformed.observation
+    assert chatter.action is None and chatter.raw_action == "Let me think about it."
+    assert finish.action is not None and finish.action.confidence is None
+    assert finish.action.args["confidence"] == 0.4
+    assert all(step.usage.completion_tokens > 0 for step in trajectory.steps)
+    assert trajectory.claims[-1].confidence == 0.4
+    # what the model saw: the task first, then each observation after the reply it answers
+    second_request = server.log.requests[1]["messages"]
+    assert second_request[1]["role"] == "user" and "tickets below" in second_request[1]["content"]
+    assert second_request[-1]["role"] == "tool" and "README.md" in second_request[-1]["content"]
+    fourth_request = server.log.requests[3]["messages"]
+    assert fourth_request[-1] == {"role": "user", "content": chatter.observation}
+
+
+def test_memory_is_checkpointed_in_graph_state() -> None:
+    with FakeLLMServer(SCRIPT) as server:
+        agent = ReactAgent("openai/fake", api_base=server.url)
+        agent.reset("Do the task.", [], seed=0)
+        agent.act({"text": "", "fields": {}})
+        agent.act({"text": "a.py\nb.py", "fields": {}})
+    roles = [message["role"] for message in agent.memory()]
+    assert roles == ["system", "user", "assistant", "tool", "assistant"]
+    assert agent.memory()[3]["content"] == "a.py\nb.py"
+
+
+@pytest.mark.slow
+def test_fifty_episodes_complete_under_twenty_percent_faults(tmp_path: Path) -> None:
+    faults = FaultRates(rate_limit=0.07, server_error=0.07, timeout=0.03, garbled=0.03)
+    script = [Reply(tool="list_files", args={}), Reply(tool="finish", args={"confidence": 0.5})]
+    with FakeLLMServer(script, faults=faults, timeout_hold=1.5, seed=7) as server:
+        planned = episodes(server, seeds="0-49")
+        store = RunStore.create(tmp_path / "run", "x", {"seeds": {}}, len(planned))
+        result = run_episodes(planned, store, parallel=4, provider=open_provider("local"))
+    trajectories = list(store.trajectories())
+    assert len(trajectories) == 50 and result.errored == 0
+    assert all(t.status is EpisodeStatus.COMPLETED for t in trajectories)
+    retries = sum(step.usage.retries for t in trajectories for step in t.steps)
+    faults_served = sum(n for kind, n in server.log.outcomes.items() if kind != "ok")
+    assert faults_served > 0 and retries == faults_served

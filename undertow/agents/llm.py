@@ -1,0 +1,178 @@
+"""Model access through litellm: any provider string, bounded retries, usage, robust parsing.
+
+- Transient failures (429, 5xx, timeouts, connection errors, unreadable replies) are retried
+  with tenacity, with exponential backoff, a bounded number of times; the retries are counted
+  and recorded with the step.
+- Each call has a timeout; tokens and cost (where litellm knows the price) are recorded.
+- Replies become actions: a native tool call, or else a JSON action in the text
+  (``{"tool": ..., "args": ...}``). Anything else is passed on as the raw text, which the
+  environment records as an invalid action: a malformed reply is a step, never a crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from undertow.trajectory import Usage
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the price list
+
+import litellm
+
+litellm.suppress_debug_info = True
+
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    litellm.RateLimitError,
+    litellm.APIConnectionError,
+    litellm.Timeout,
+    litellm.InternalServerError,
+    litellm.ServiceUnavailableError,
+    litellm.BadGatewayError,
+)
+
+
+class UnreadableReply(Exception):
+    """The provider answered with something that is not a chat completion (retried)."""
+
+
+@dataclass
+class Completion:
+    """One model turn: the assistant message as sent back to the model, and what it cost."""
+
+    message: dict[str, Any]
+    usage: Usage
+
+
+class LLMClient:
+    """Calls one model. ``model`` is any litellm string (``openai/...``, ``anthropic/...``)."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        max_attempts: int = 5,
+        backoff_max: float = 8.0,
+        temperature: float = 0.0,
+        max_tokens: int | None = 1024,
+    ) -> None:
+        self.model = model
+        self.api_base = api_base
+        self.api_key = api_key
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.backoff_max = backoff_max
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+
+    def _call(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "messages": messages,
+            "timeout": self.timeout,
+            "temperature": self.temperature,
+            "num_retries": 0,
+        }
+        if self.max_tokens:
+            kwargs["max_tokens"] = self.max_tokens
+        if self.api_base:
+            kwargs["api_base"] = self.api_base
+        if self.api_key is not None:
+            kwargs["api_key"] = self.api_key
+        elif self.api_base:
+            kwargs["api_key"] = "undertow-local"  # local servers need a key-shaped string
+        if tools:
+            kwargs["tools"] = [{"type": "function", "function": tool} for tool in tools]
+            kwargs["tool_choice"] = "auto"
+        try:
+            response = litellm.completion(**kwargs)
+        except litellm.APIError as exc:
+            if getattr(exc, "status_code", None) in (None, 500, 502, 503, 504):
+                raise UnreadableReply(str(exc)) from exc
+            raise
+        if not getattr(response, "choices", None):
+            raise UnreadableReply("the reply has no choices")
+        return response
+
+    def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Completion:
+        """One chat completion, retried on transient failures; raises after the last attempt."""
+        attempts = 0
+        retrying = Retrying(
+            retry=retry_if_exception_type((*TRANSIENT_ERRORS, UnreadableReply)),
+            stop=stop_after_attempt(self.max_attempts),
+            wait=wait_exponential(multiplier=0.1, max=self.backoff_max),
+            reraise=True,
+        )
+        for attempt in retrying:
+            with attempt:
+                attempts += 1
+                response = self._call(messages, tools)
+        message = response.choices[0].message
+        sent_back: dict[str, Any] = {"role": "assistant", "content": message.content or ""}
+        if getattr(message, "tool_calls", None):
+            sent_back["tool_calls"] = [
+                {
+                    "id": call.id,
+                    "type": "function",
+                    "function": {"name": call.function.name, "arguments": call.function.arguments},
+                }
+                for call in message.tool_calls
+            ]
+        usage = getattr(response, "usage", None)
+        return Completion(
+            message=sent_back,
+            usage=Usage(
+                prompt_tokens=getattr(usage, "prompt_tokens", 0) or 0,
+                completion_tokens=getattr(usage, "completion_tokens", 0) or 0,
+                cost_usd=_cost(response),
+                retries=attempts - 1,
+            ),
+        )
+
+
+def _cost(response: Any) -> float:
+    try:
+        return float(litellm.completion_cost(completion_response=response) or 0.0)
+    except Exception:  # unknown price (local and fake models): cost is not known, so 0
+        return 0.0
+
+
+def action_from_message(message: dict[str, Any]) -> dict[str, Any] | str:
+    """The action in an assistant message: its first tool call, or a JSON action in its text.
+
+    Returns the raw text when neither is there (the environment then records it as invalid).
+    """
+    calls = message.get("tool_calls") or []
+    if calls:
+        function = calls[0]["function"]
+        try:
+            args = json.loads(function.get("arguments") or "{}")
+        except json.JSONDecodeError:  # kept verbatim, so the record shows what the model sent
+            name = json.dumps(function.get("name"))
+            return f'{{"tool": {name}, "args": {function.get("arguments")}}}'
+        return {"tool": function.get("name"), "args": args}
+    text = message.get("content") or ""
+    found = _json_object(text)
+    if isinstance(found, dict) and "tool" in found:
+        return found
+    return text
+
+
+def _json_object(text: str) -> Any:
+    """The first JSON object in the text, if any."""
+    decoder = json.JSONDecoder()
+    for index, character in enumerate(text):
+        if character == "{":
+            try:
+                value, _ = decoder.raw_decode(text, index)
+            except json.JSONDecodeError:
+                continue
+            return value
+    return None
