@@ -32,6 +32,8 @@ SCRIPTED: dict[str, tuple[Callable[..., Agent], str]] = {
 LLM_AGENTS = {
     "react": "langgraph ReAct agent on a litellm model; options: model, api_base, api_key, "
     "timeout, max_attempts, window, temperature",
+    "plan-act-reflect": "langgraph agent that plans, acts, and reflects and compacts its memory "
+    "every reflect_every steps; options: model, api_base, reflect_every, keep_turns, ...",
 }
 
 
@@ -46,9 +48,13 @@ def _make_llm_agent(agent_id: str, options: dict[str, Any]) -> Agent:
             f"the {agent_id} agent needs options.model, a litellm model string such as "
             "openai/gpt-4o-mini (or pass --model to `undertow run`)"
         )
-    from undertow.agents.react import ReactAgent  # imports litellm: only when asked for
+    if agent_id == "react":  # these import litellm: only when asked for
+        from undertow.agents.react import ReactAgent
 
-    return ReactAgent(**options)
+        return ReactAgent(**options)
+    from undertow.agents.plan_act_reflect import PlanActReflectAgent
+
+    return PlanActReflectAgent(**options)
 
 
 def make_agent(agent_id: str, options: dict[str, Any] | None = None) -> Agent:
