@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
-# Create .venv (if missing) and install Undertow with its development tools into it.
+# Create .venv (if missing) and install Undertow into it, with the extras named in $1
+# (comma-separated, e.g. "dev,local"; none by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
+EXTRAS=${1:-}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[dev]'
+if [ -n "$EXTRAS" ]; then
+  .venv/bin/python -m pip install --quiet -e ".[$EXTRAS]"
+else
+  .venv/bin/python -m pip install --quiet -e .
+fi

@@ -22,6 +22,8 @@ app = typer.Typer(
 )
 sandbox_app = typer.Typer(help="Build, check and clean up sandboxes.", no_args_is_help=True)
 app.add_typer(sandbox_app, name="sandbox")
+model_app = typer.Typer(help="The bundled local model.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
 console = Console()
 errors = Console(stderr=True)
 
@@ -238,6 +240,30 @@ def new_env_command(
     package = new_env(name, directory, description)
     console.print(f"created {package}/ (env.py, __init__.py, tests/, suite.yaml)")
     console.print(f"next: `python -m pytest {package}` and `undertow run {package}/suite.yaml`")
+
+
+@model_app.command("serve")
+def model_serve(
+    port: Annotated[
+        int | None, typer.Option(help="Port on 127.0.0.1 (default: a free one).")
+    ] = None,
+) -> None:
+    """Serve SmolLM2-135M-Instruct with llama.cpp on 127.0.0.1 until interrupted."""
+    import time
+
+    from undertow.agents.local_model import LocalModelServer
+
+    with console.status("starting the local model"):
+        server = LocalModelServer(port).start()
+    console.print(
+        f"litellm model: [bold]{server.model}[/bold]   api_base: [bold]{server.api_base}[/bold]"
+    )
+    console.print(f"e.g. undertow run smoke --model {server.model} --api-base {server.api_base}")
+    try:
+        while True:
+            time.sleep(3600)
+    finally:
+        server.stop()
 
 
 def main(argv: list[str] | None = None) -> None:

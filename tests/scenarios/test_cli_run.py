@@ -77,7 +77,6 @@ BAD_COMMANDS = [
     (["run", "{suite}", "--trials", "0"], "--trials must be at least 1"),
     (["run", "{suite}", "--agent", "genius"], "unknown agent 'genius'"),
     (["run", "{suite}", "--api-base", "http://127.0.0.1:9/v1"], "--api-base applies to --model"),
-    (["run", "{suite}", "--agent", "react"], "the react agent needs options.model"),
     (["run", "--resume", "{tmp}/missing"], "no run directory"),
     (["run", "--resume", "{tmp}"], "has no manifest.json"),
     (["run", "{suite}", "--resume", "{tmp}"], "give no suite or overrides with it"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
@@ -23,6 +24,11 @@ from undertow.trajectory import Usage
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # never fetch the price list
 
 import litellm
+
+# tiktoken downloads its encodings on first use; litellm ships them, so point tiktoken there.
+os.environ.setdefault(
+    "TIKTOKEN_CACHE_DIR", str(Path(litellm.__file__).parent / "litellm_core_utils" / "tokenizers")
+)
 
 litellm.suppress_debug_info = True
 

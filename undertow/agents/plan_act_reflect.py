@@ -11,15 +11,13 @@ agent's memory at any step can be read back (:meth:`PlanActReflectAgent.memory`)
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Annotated, Any, TypedDict
 
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 
-from undertow.agents.llm import LLMClient, action_from_message
-from undertow.agents.react import OBSERVATION_LIMIT, SYSTEM_PROMPT
-from undertow.trajectory import PlanItem, Usage
+from undertow.agents.graph_agent import SYSTEM_PROMPT, GraphAgent
+from undertow.agents.llm import action_from_message
+from undertow.trajectory import Usage
 
 PLAN_PROMPT = "Before acting, write a short numbered plan for this task. Do not call tools."
 REFLECT_PROMPT = (
@@ -60,41 +58,19 @@ class PARState(TypedDict, total=False):
     usage: Annotated[Usage | None, _add_usage]
 
 
-class PlanActReflectAgent:
+class PlanActReflectAgent(GraphAgent):
     """Plans once, acts each step, reflects and compacts every ``reflect_every`` steps."""
 
     name = "plan-act-reflect"
-    needs_plan = False
 
     def __init__(
-        self,
-        model: str,
-        *,
-        api_base: str | None = None,
-        api_key: str | None = None,
-        timeout: float = 60.0,
-        max_attempts: int = 5,
-        reflect_every: int = 10,
-        keep_turns: int = 6,
-        temperature: float = 0.0,
+        self, model: str, *, reflect_every: int = 10, keep_turns: int = 6, **client: Any
     ) -> None:
         if reflect_every < 1:
             raise ValueError(f"reflect_every must be at least 1, not {reflect_every}")
-        self.client = LLMClient(
-            model,
-            api_base=api_base,
-            api_key=api_key,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            temperature=temperature,
-        )
         self.reflect_every = reflect_every
         self.keep_turns = keep_turns
-        self.tools: list[dict[str, Any]] = []
-        self.graph = self._build().compile(checkpointer=InMemorySaver())
-        self._config: dict[str, Any] = {}
-        self._usage = Usage()
-        self._last_call_id: str | None = None
+        super().__init__(model, **client)
 
     def _build(self) -> StateGraph:
         graph = StateGraph(PARState)
@@ -151,40 +127,8 @@ class PlanActReflectAgent:
             "usage": completion.usage,
         }
 
-    def reset(
-        self,
-        task: str,
-        tools: list[dict[str, Any]],
-        seed: int,
-        plan: list[PlanItem] | None = None,
-    ) -> None:
-        self.tools = tools
-        self._config = {"configurable": {"thread_id": f"episode-{seed}-{uuid.uuid4().hex}"}}
-        self._task = task
-        self._started = False
-        self._last_call_id = None
-
-    def act(self, observation: dict[str, Any]) -> Any:
-        update: dict[str, Any] = {"usage": None}
-        if not self._started:
-            update |= {"task": self._task, "steps": 0, "messages": []}
-            self._started = True
-        else:
-            text = observation["text"][:OBSERVATION_LIMIT]
-            if self._last_call_id is not None:
-                update["messages"] = [
-                    {"role": "tool", "tool_call_id": self._last_call_id, "content": text}
-                ]
-            else:
-                update["messages"] = [{"role": "user", "content": text}]
-        state = self.graph.invoke(update, self._config)
-        calls = state["messages"][-1].get("tool_calls") or []
-        self._last_call_id = calls[0]["id"] if calls else None
-        self._usage = state.get("usage") or Usage()
-        return state["action"]
-
-    def last_usage(self) -> Usage:
-        return self._usage
+    def _first_update(self) -> dict[str, Any]:
+        return {"task": self._task, "steps": 0, "messages": [], "usage": None}
 
     def memory(self) -> dict[str, Any]:
         """Plan, notes, stated confidence and the recent turns, as checkpointed."""

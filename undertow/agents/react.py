@@ -10,22 +10,13 @@ a tool, and as user messages when it did not.
 from __future__ import annotations
 
 import operator
-import uuid
 from typing import Annotated, Any, TypedDict
 
-from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 
-from undertow.agents.llm import LLMClient, action_from_message
-from undertow.trajectory import PlanItem, Usage
-
-SYSTEM_PROMPT = (
-    "You are an agent acting in an environment through tools. Each turn, call exactly one "
-    "tool. If you cannot call tools natively, answer with one JSON object "
-    '{"tool": NAME, "args": {...}} and nothing else. State your confidence honestly where a '
-    "tool asks for it."
-)
-OBSERVATION_LIMIT = 6000
+from undertow.agents.graph_agent import SYSTEM_PROMPT, GraphAgent
+from undertow.agents.llm import action_from_message
+from undertow.trajectory import Usage
 
 
 class AgentState(TypedDict):
@@ -34,37 +25,14 @@ class AgentState(TypedDict):
     usage: Usage | None
 
 
-class ReactAgent:
+class ReactAgent(GraphAgent):
     """Model -> action, one model call per step, with a sliding window of recent turns."""
 
     name = "react"
-    needs_plan = False
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        api_base: str | None = None,
-        api_key: str | None = None,
-        timeout: float = 60.0,
-        max_attempts: int = 5,
-        window: int = 40,
-        temperature: float = 0.0,
-    ) -> None:
-        self.client = LLMClient(
-            model,
-            api_base=api_base,
-            api_key=api_key,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            temperature=temperature,
-        )
+    def __init__(self, model: str, *, window: int = 40, **client: Any) -> None:
         self.window = window
-        self.tools: list[dict[str, Any]] = []
-        self.graph = self._build().compile(checkpointer=InMemorySaver())
-        self._config: dict[str, Any] = {}
-        self._usage = Usage()
-        self._last_call_id: str | None = None
+        super().__init__(model, **client)
 
     def _build(self) -> StateGraph:
         graph = StateGraph(AgentState)
@@ -72,6 +40,10 @@ class ReactAgent:
         graph.add_edge(START, "model")
         graph.add_edge("model", END)
         return graph
+
+    def _first_update(self) -> dict[str, Any]:
+        system = {"role": "system", "content": SYSTEM_PROMPT}
+        return {"messages": [system, {"role": "user", "content": self._task}], "usage": None}
 
     def _model_turn(self, state: AgentState) -> dict[str, Any]:
         messages = state["messages"]
@@ -86,40 +58,6 @@ class ReactAgent:
             "usage": completion.usage,
         }
 
-    def reset(
-        self,
-        task: str,
-        tools: list[dict[str, Any]],
-        seed: int,
-        plan: list[PlanItem] | None = None,
-    ) -> None:
-        self.tools = tools
-        self._config = {"configurable": {"thread_id": f"episode-{seed}-{uuid.uuid4().hex}"}}
-        self._pending: list[dict[str, Any]] = [
-            {"role": "system", "content": SYSTEM_PROMPT},
-            {"role": "user", "content": task},
-        ]
-        self._last_call_id = None
-
-    def act(self, observation: dict[str, Any]) -> Any:
-        text = observation["text"][:OBSERVATION_LIMIT]
-        if self._pending:
-            update = self._pending  # the first turn: the task itself
-            self._pending = []
-        elif self._last_call_id is not None:
-            update = [{"role": "tool", "tool_call_id": self._last_call_id, "content": text}]
-        else:
-            update = [{"role": "user", "content": text}]
-        state = self.graph.invoke({"messages": update}, self._config)
-        last = state["messages"][-1]
-        calls = last.get("tool_calls") or []
-        self._last_call_id = calls[0]["id"] if calls else None
-        self._usage = state["usage"] or Usage()
-        return state["action"]
-
-    def last_usage(self) -> Usage:
-        return self._usage
-
     def memory(self) -> list[dict[str, Any]]:
         """The conversation as checkpointed after the last step."""
-        return list(self.graph.get_state(self._config).values.get("messages", []))
+        return list(self._state().get("messages", []))

