@@ -77,3 +77,19 @@ def test_gives_up_after_the_last_attempt() -> None:
     with failing as server, pytest.raises((litellm.InternalServerError, litellm.APIError)):
         client(server, max_attempts=3).complete(HELLO, TOOLS)
     assert server.log.outcomes["server_error"] == 3
+
+
+def test_json_action_fallback_is_schema_constrained() -> None:
+    reply = [Reply(content='{"tool": "list_files", "args": {}, "confidence": 0.6}')]
+    with FakeLLMServer(reply) as server:
+        completion = client(server, native_tools=False).complete(HELLO, TOOLS)
+    request = server.log.requests[0]
+    assert "tools" not in request
+    schema = request["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["tool"]["enum"] == ["list_files"]
+    assert "list_files" in request["messages"][-1]["content"]
+    assert action_from_message(completion.message) == {
+        "tool": "list_files",
+        "args": {},
+        "confidence": 0.6,
+    }

@@ -37,6 +37,7 @@ class GraphAgent(ABC):
         timeout: float = 60.0,
         max_attempts: int = 5,
         temperature: float = 0.0,
+        native_tools: bool = True,
     ) -> None:
         self.client = LLMClient(
             model,
@@ -45,6 +46,7 @@ class GraphAgent(ABC):
             timeout=timeout,
             max_attempts=max_attempts,
             temperature=temperature,
+            native_tools=native_tools,
         )
         self.tools: list[dict[str, Any]] = []
         self.graph = self._build().compile(checkpointer=InMemorySaver())

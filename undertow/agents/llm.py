@@ -68,7 +68,11 @@ class LLMClient:
         backoff_max: float = 8.0,
         temperature: float = 0.0,
         max_tokens: int | None = 1024,
+        native_tools: bool = True,
     ) -> None:
+        """``native_tools=False``: for models without tool calling, the tools are described in
+        the prompt and the reply is constrained to a JSON action by ``response_format``."""
+        self.native_tools = native_tools
         self.model = model
         self.api_base = api_base
         self.api_key = api_key
@@ -94,9 +98,15 @@ class LLMClient:
             kwargs["api_key"] = self.api_key
         elif self.api_base:
             kwargs["api_key"] = "undertow-local"  # local servers need a key-shaped string
-        if tools:
+        if tools and self.native_tools:
             kwargs["tools"] = [{"type": "function", "function": tool} for tool in tools]
             kwargs["tool_choice"] = "auto"
+        elif tools:
+            kwargs["messages"] = [*messages, {"role": "system", "content": _tools_prompt(tools)}]
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "action", "schema": action_schema(tools)},
+            }
         try:
             response = litellm.completion(**kwargs)
         except litellm.APIError as exc:
@@ -141,6 +151,31 @@ class LLMClient:
                 retries=attempts - 1,
             ),
         )
+
+
+def action_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
+    """JSON Schema of one action: a known tool name, its arguments, an optional confidence."""
+    return {
+        "type": "object",
+        "properties": {
+            "tool": {"type": "string", "enum": [tool["name"] for tool in tools]},
+            "args": {"type": "object"},
+            "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+        },
+        "required": ["tool", "args"],
+    }
+
+
+def _tools_prompt(tools: list[dict[str, Any]]) -> str:
+    listed = "\n".join(
+        f"- {tool['name']}: {tool.get('description', '')} arguments: "
+        f"{json.dumps(tool.get('parameters', {}).get('properties', {}))}"
+        for tool in tools
+    )
+    return (
+        'Answer with one JSON object {"tool": NAME, "args": {...}} and nothing else. '
+        f"The tools:\n{listed}"
+    )
 
 
 def _cost(response: Any) -> float:
