@@ -28,26 +28,9 @@ class GraphAgent(ABC):
     name = "graph"
     needs_plan = False
 
-    def __init__(
-        self,
-        model: str,
-        *,
-        api_base: str | None = None,
-        api_key: str | None = None,
-        timeout: float = 60.0,
-        max_attempts: int = 5,
-        temperature: float = 0.0,
-        native_tools: bool = True,
-    ) -> None:
-        self.client = LLMClient(
-            model,
-            api_base=api_base,
-            api_key=api_key,
-            timeout=timeout,
-            max_attempts=max_attempts,
-            temperature=temperature,
-            native_tools=native_tools,
-        )
+    def __init__(self, model: str, **client: Any) -> None:
+        """``client``: options of :class:`LLMClient` (api_base, timeout, native_tools, ...)."""
+        self.client = LLMClient(model, **client)
         self.tools: list[dict[str, Any]] = []
         self.graph = self._build().compile(checkpointer=InMemorySaver())
         self._config: dict[str, Any] = {}

@@ -44,7 +44,7 @@ class RunResult:
     skipped: int
 
 
-def _accepts_provider(env_id: str) -> bool:
+def accepts_provider(env_id: str) -> bool:
     return "provider" in env_options(env_id)
 
 
@@ -71,7 +71,7 @@ def run_episode(
     cost = 0.0
     try:
         kwargs = dict(episode.options)
-        if provider is not None and _accepts_provider(episode.scenario.env):
+        if provider is not None and accepts_provider(episode.scenario.env):
             kwargs["provider"] = provider
         env = gymnasium.make(episode.scenario.env, **kwargs).unwrapped
         observation, info = env.reset(seed=episode.key.seed)

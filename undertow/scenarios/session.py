@@ -19,7 +19,7 @@ from rich.progress import (
 from undertow.agents.local_model import LocalModelServer
 from undertow.agents.registry import LLM_AGENTS, make_agent
 from undertow.envs.sandbox import open_provider
-from undertow.scenarios.runner import _accepts_provider, run_episodes
+from undertow.scenarios.runner import accepts_provider, run_episodes
 from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import (
     AgentSpec,
@@ -154,7 +154,7 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
         console.print(f"local model: {local_model.model} at {local_model.api_base}")
         suite = with_local_model(suite, local_model)
     episodes = expand(suite)
-    needs_sandbox = any(_accepts_provider(s.env) for s in suite.scenarios)
+    needs_sandbox = any(accepts_provider(s.env) for s in suite.scenarios)
     provider = (
         open_provider(request.sandbox, run_id=store.directory.name, warm=request.parallel)
         if needs_sandbox
