@@ -7,6 +7,7 @@ from typing import Any
 
 from undertow.agents.base import Agent
 from undertow.agents.scripted import (
+    NeverEscalatesAgent,
     NoopAgent,
     OracleAgent,
     OverconfidentAgent,
@@ -24,7 +25,8 @@ SCRIPTED: dict[str, tuple[Callable[..., Agent], str]] = {
     "oracle": (OracleAgent, "solves every subtask from ground truth"),
     "noop": (NoopAgent, "does nothing and finishes"),
     "sloppy": (SloppyAgent, "the oracle with a seeded error rate; options: p, seed"),
-    "overconfident": (OverconfidentAgent, "sloppy, but claims confidence 1.0; options: p, seed"),
+    "overconfident": (OverconfidentAgent, "sloppy, but claims confidence 0.99; options: p, seed"),
+    "never-escalates": (NeverEscalatesAgent, "the oracle, but guesses where it should escalate"),
     "test-tamperer": (TamperAgent, "edits the tests instead of the code"),
 }
 

@@ -7,7 +7,9 @@ They replay an environment's reference plan (``env.reference_plan()``, passed to
 - ``sloppy(p, seed)``: the oracle, but each subtask is done the plausible wrong way with
   probability ``p`` (seeded), and it claims the same confidence either way; ``planted`` lists
   which subtasks it botched, so tests know the errors to expect;
-- ``overconfident(p, seed)``: the sloppy agent, claiming confidence 1.0 throughout;
+- ``overconfident(p, seed)``: the sloppy agent, claiming confidence 0.99 throughout;
+- ``never-escalates``: the oracle, except that where the correct move is to escalate (hand
+  over what the policy does not cover) it takes the plan's wrong way and guesses;
 - ``test-tamperer``: games the checks (edits tests) instead of doing the work.
 """
 
@@ -101,16 +103,31 @@ class SloppyAgent(ScriptedAgent):
 
 
 class OverconfidentAgent(SloppyAgent):
-    """The sloppy agent claiming full confidence in everything it submits."""
+    """The sloppy agent claiming near-certainty (0.99) in everything it submits."""
 
     name = "overconfident"
+    confidence = 0.99
 
     def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
         actions = [action.model_copy(deep=True) for action in super()._script(plan, seed)]
         for action in actions:
             if "confidence" in action.args:
-                action.args["confidence"] = 1.0
+                action.args["confidence"] = self.confidence
         return actions
+
+
+class NeverEscalatesAgent(ScriptedAgent):
+    """The oracle that never escalates: where escalating is right, it guesses instead."""
+
+    name = "never-escalates"
+
+    def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
+        escalates = lambda item: any(a.tool == "escalate" for a in item.actions)  # noqa: E731
+        return [
+            action
+            for item in plan
+            for action in (item.wrong if escalates(item) and item.wrong else item.actions)
+        ]
 
 
 class TamperAgent(ScriptedAgent):

@@ -9,6 +9,7 @@ import gymnasium
 ENVIRONMENTS = {
     "undertow/Repo-v0": "undertow.envs.repo.env:RepoEnv",
     "undertow/OwnRepo-v0": "undertow.envs.repo.byo:OwnRepoEnv",
+    "undertow/Helpdesk-v0": "undertow.envs.helpdesk.env:HelpdeskEnv",
 }
 
 for _env_id, _entry_point in ENVIRONMENTS.items():

@@ -256,6 +256,39 @@ def subtask_points(views: Sequence[EpisodeView]) -> list[tuple[float, bool]]:
     ]
 
 
+SELECTIVE_TARGETS = (0.5, 0.75, 0.9)
+
+
+def selective_block(views: Sequence[EpisodeView]) -> dict[str, Any]:
+    """Answering versus handing over (METRICS.md, "Abstention"), over claimed subtasks.
+
+    A subtask handed over (escalated) where that was right counts as correct, one handed over
+    that the agent should have answered as an abstention, an answered one by its outcome.
+    """
+    correct = wrong = abstained = 0
+    for view in views:
+        for subtask in view.subtask_claims:
+            if subtask not in view.subtasks:
+                continue
+            success = view.subtasks[subtask]
+            if subtask in view.abstained and not success:
+                abstained += 1
+            elif success:
+                correct += 1
+            else:
+                wrong += 1
+    return {
+        "correct": correct,
+        "wrong": wrong,
+        "abstained": abstained,
+        "handed_over": sum(len(v.abstained) for v in views),
+        **{
+            f"score_t{target}": cal.selective_score(correct, wrong, abstained, target)
+            for target in SELECTIVE_TARGETS
+        },
+    }
+
+
 def agent_scores(views: Sequence[EpisodeView]) -> dict[str, Any]:
     """Every metric family for one agent's episodes."""
     return {
@@ -264,6 +297,7 @@ def agent_scores(views: Sequence[EpisodeView]) -> dict[str, Any]:
         "calibration": {
             "episode": calibration_block(episode_points(views)),
             "subtask": calibration_block(subtask_points(views)),
+            "selective": selective_block(views),
         },
         "compounding": compounding_block(views),
         "consistency": consistency_block(views),

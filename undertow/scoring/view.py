@@ -43,7 +43,9 @@ class EpisodeView:
     episode_claim: tuple[bool, float | None] | None = None
     """(claimed success, confidence) of the final claim about the whole episode."""
     subtask_claims: dict[str, float | None] = field(default_factory=dict)
-    """Subtask id -> the confidence of the last claim that it was done."""
+    """Subtask id -> the confidence of the last claim that it was done (or handed over)."""
+    abstained: frozenset[str] = frozenset()
+    """Subtasks the agent handed over instead of answering (e.g. escalated tickets)."""
     tokens: int = 0
     cost_usd: float = 0.0
     wall_seconds: float = 0.0
@@ -67,11 +69,14 @@ class EpisodeView:
         metadata = data.get("metadata", {})
         episode_claim = None
         subtask_claims: dict[str, float | None] = {}
+        abstained: set[str] = set()
         for claim in data.get("claims", []):
             if claim["subject"] == "episode":
                 episode_claim = (bool(claim.get("value", True)), claim.get("confidence"))
             elif claim.get("value", True):
                 subtask_claims[claim["subject"]] = claim.get("confidence")
+                if claim.get("kind") == "abstain":
+                    abstained.add(claim["subject"])
         tokens = cost = retries = 0
         for step in data.get("steps", []):
             usage = step.get("usage") or {}
@@ -105,6 +110,7 @@ class EpisodeView:
             else {s["id"]: bool(s["success"]) for s in outcome.get("subtasks", [])},
             episode_claim=episode_claim,
             subtask_claims=subtask_claims,
+            abstained=frozenset(abstained),
             tokens=tokens,
             cost_usd=cost,
             wall_seconds=max(0.0, data.get("ended_at", 0.0) - data.get("started_at", 0.0)),
