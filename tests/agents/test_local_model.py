@@ -61,6 +61,39 @@ seeds: {public: 0}
 
 @pytest.mark.slow
 @needs_local_model
+def test_react_agent_works_the_helpdesk_on_the_local_model() -> None:
+    from undertow.agents.react import ReactAgent
+    from undertow.scenarios.runner import run_episode
+    from undertow.scenarios.suite import expand, parse_suite
+    from undertow.trajectory import EpisodeStatus
+
+    suite = parse_suite(
+        """
+name: local-desk
+scenarios:
+  - name: desk
+    env: undertow/Helpdesk-v0
+    options: {days: 1, tickets_per_day: 3}
+    limits: {max_steps: 4}
+agents: [{id: react, options: {model: local}}]
+seeds: {public: 0}
+""",
+        "test",
+    )
+    with LocalModelServer() as server:
+        agent = ReactAgent(
+            server.model, api_base=server.api_base, timeout=120, posthoc_confidence=True
+        )
+        trajectory = run_episode(expand(suite)[0], agent)
+    assert trajectory.status in (EpisodeStatus.COMPLETED, EpisodeStatus.TRUNCATED), trajectory.error
+    assert trajectory.steps and trajectory.outcome is not None
+    assert all(step.usage.completion_tokens > 0 for step in trajectory.steps)
+    (posthoc,) = [c for c in trajectory.claims if c.kind == "posthoc"]
+    assert posthoc.confidence is not None and 0 <= posthoc.confidence <= 1
+
+
+@pytest.mark.slow
+@needs_local_model
 def test_run_with_model_local_starts_and_stops_the_server(tmp_path: Path) -> None:
     from tests.helpers import run_undertow
     from undertow.scenarios.store import RunStore

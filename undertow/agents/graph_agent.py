@@ -3,6 +3,7 @@ and turning each observation into the message the model expects next."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from abc import ABC, abstractmethod
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import StateGraph
 
-from undertow.agents.llm import LLMClient
+from undertow.agents.llm import LLMClient, first_json_object
 from undertow.trajectory import PlanItem, Usage
 
 SYSTEM_PROMPT = (
@@ -20,6 +21,15 @@ SYSTEM_PROMPT = (
     "tool asks for it."
 )
 OBSERVATION_LIMIT = 6000
+POSTHOC_QUESTION = (
+    "The episode is over. How confident are you, from 0 to 1, that you completed the whole "
+    'task correctly? Answer with one JSON object {"confidence": NUMBER} and nothing else.'
+)
+CONFIDENCE_SCHEMA = {
+    "type": "object",
+    "properties": {"confidence": {"type": "number", "minimum": 0, "maximum": 1}},
+    "required": ["confidence"],
+}
 
 
 class GraphAgent(ABC):
@@ -28,9 +38,13 @@ class GraphAgent(ABC):
     name = "graph"
     needs_plan = False
 
-    def __init__(self, model: str, **client: Any) -> None:
-        """``client``: options of :class:`LLMClient` (api_base, timeout, native_tools, ...)."""
+    def __init__(self, model: str, *, posthoc_confidence: bool = False, **client: Any) -> None:
+        """``client``: options of :class:`LLMClient` (api_base, timeout, native_tools, ...).
+
+        ``posthoc_confidence``: after the episode, ask the model how confident it is that it
+        succeeded (recorded apart from the confidence it stated through the tools)."""
         self.client = LLMClient(model, **client)
+        self.asks_posthoc_confidence = posthoc_confidence
         self.tools: list[dict[str, Any]] = []
         self.graph = self._build().compile(checkpointer=InMemorySaver())
         self._config: dict[str, Any] = {}
@@ -83,5 +97,31 @@ class GraphAgent(ABC):
     def last_usage(self) -> Usage:
         return self._usage
 
+    def posthoc_confidence(self, observation: dict[str, Any]) -> tuple[float | None, Usage]:
+        """Ask, after the last step, how confident the model is that it succeeded.
+
+        Returns the confidence (None when the answer holds no number in [0, 1]) and the
+        question's usage. The agent's memory is not changed."""
+        messages = list(self._state().get("messages", []))
+        if self._started:
+            messages.append(self._observation_message(observation))
+        messages.append({"role": "user", "content": POSTHOC_QUESTION})
+        completion = self.client.complete(messages, [], schema=CONFIDENCE_SCHEMA)
+        return _confidence_in(completion.message.get("content") or ""), completion.usage
+
     def _state(self) -> dict[str, Any]:
         return dict(self.graph.get_state(self._config).values)
+
+
+def _confidence_in(text: str) -> float | None:
+    """The confidence in a post-hoc answer: ``{"confidence": x}`` or a bare number in [0, 1]."""
+    found = first_json_object(text)
+    value = found.get("confidence") if isinstance(found, dict) else None
+    if value is None:
+        numbers = re.findall(r"\d*\.?\d+", text)
+        value = numbers[0] if numbers else None
+    try:
+        confidence = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return confidence if 0 <= confidence <= 1 else None

@@ -82,7 +82,12 @@ class LLMClient:
         self.temperature = temperature
         self.max_tokens = max_tokens
 
-    def _call(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
+    def _call(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None = None,
+    ) -> Any:
         kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": messages,
@@ -107,6 +112,11 @@ class LLMClient:
                 "type": "json_schema",
                 "json_schema": {"name": "action", "schema": action_schema(tools)},
             }
+        elif schema is not None:
+            kwargs["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "answer", "schema": schema},
+            }
         try:
             response = litellm.completion(**kwargs)
         except litellm.APIError as exc:
@@ -117,8 +127,16 @@ class LLMClient:
             raise UnreadableReply("the reply has no choices")
         return response
 
-    def complete(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Completion:
-        """One chat completion, retried on transient failures; raises after the last attempt."""
+    def complete(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]],
+        schema: dict[str, Any] | None = None,
+    ) -> Completion:
+        """One chat completion, retried on transient failures; raises after the last attempt.
+
+        ``schema`` (without tools): constrain the reply to JSON of that schema where the
+        server supports it."""
         attempts = 0
         retrying = Retrying(
             retry=retry_if_exception_type((*TRANSIENT_ERRORS, UnreadableReply)),
@@ -129,7 +147,7 @@ class LLMClient:
         for attempt in retrying:
             with attempt:
                 attempts += 1
-                response = self._call(messages, tools)
+                response = self._call(messages, tools, schema)
         message = response.choices[0].message
         sent_back: dict[str, Any] = {"role": "assistant", "content": message.content or ""}
         if getattr(message, "tool_calls", None):
@@ -200,13 +218,13 @@ def action_from_message(message: dict[str, Any]) -> dict[str, Any] | str:
             return f'{{"tool": {name}, "args": {function.get("arguments")}}}'
         return {"tool": function.get("name"), "args": args}
     text = message.get("content") or ""
-    found = _json_object(text)
+    found = first_json_object(text)
     if isinstance(found, dict) and "tool" in found:
         return found
     return text
 
 
-def _json_object(text: str) -> Any:
+def first_json_object(text: str) -> Any:
     """The first JSON object in the text, if any."""
     decoder = json.JSONDecoder()
     for index, character in enumerate(text):

@@ -23,7 +23,7 @@ from undertow.errors import UndertowError
 MODEL_NAME = "smollm2-135m-instruct"
 LITELLM_MODEL = f"openai/{MODEL_NAME}"
 READY_SECONDS = 120.0
-CONTEXT_TOKENS = 4096
+CONTEXT_TOKENS = 8192
 
 
 class LocalModelError(UndertowError):

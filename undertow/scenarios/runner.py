@@ -27,6 +27,7 @@ from undertow.scenarios.suite import Episode, env_options
 from undertow.trajectory import (
     CANARY,
     Action,
+    Claim,
     EpisodeStatus,
     Step,
     Trajectory,
@@ -117,6 +118,8 @@ def run_episode(
         trajectory.outcome = env.verify()
         trajectory.ledger = env.ledger.errors()
         trajectory.claims = list(getattr(env, "claims", []))
+        if getattr(agent, "asks_posthoc_confidence", False):
+            _ask_posthoc_confidence(agent, observation, trajectory)
     except Exception as exc:  # an errored episode is data, not a lost run
         trajectory.status = EpisodeStatus.ERRORED
         trajectory.error = f"{type(exc).__name__}: {exc}"
@@ -132,6 +135,29 @@ def run_episode(
                 trajectory.metadata["close_error"] = f"{type(exc).__name__}: {exc}"
     trajectory.ended_at = time.time()
     return trajectory
+
+
+def _ask_posthoc_confidence(agent: Any, observation: Any, trajectory: Trajectory) -> None:
+    """Record the agent's answer to "how sure are you that you succeeded?" as a claim of kind
+    ``posthoc``, apart from what it stated through the env's tools. A failed question is
+    noted in the metadata; it does not fail the episode."""
+    try:
+        confidence, usage = agent.posthoc_confidence(observation)
+    except Exception as exc:
+        trajectory.metadata["posthoc_error"] = f"{type(exc).__name__}: {exc}"
+        return
+    trajectory.metadata["posthoc_usage"] = usage.model_dump()
+    if confidence is not None:
+        trajectory.claims.append(
+            Claim(
+                step=max(0, len(trajectory.steps) - 1),
+                subject="episode",
+                kind="posthoc",
+                value=confidence >= 0.5,
+                confidence=confidence,
+                text="answer to the post-hoc confidence question",
+            )
+        )
 
 
 def _raw_text(raw: Any) -> str:

@@ -247,6 +247,14 @@ def episode_points(views: Sequence[EpisodeView]) -> list[tuple[float, bool]]:
     ]
 
 
+def posthoc_points(views: Sequence[EpisodeView]) -> list[tuple[float, bool]]:
+    return [
+        (v.posthoc_confidence, bool(v.success))
+        for v in views
+        if v.success is not None and v.posthoc_confidence is not None
+    ]
+
+
 def subtask_points(views: Sequence[EpisodeView]) -> list[tuple[float, bool]]:
     return [
         (confidence, v.subtasks[subtask])
@@ -297,6 +305,7 @@ def agent_scores(views: Sequence[EpisodeView]) -> dict[str, Any]:
         "calibration": {
             "episode": calibration_block(episode_points(views)),
             "subtask": calibration_block(subtask_points(views)),
+            "posthoc": calibration_block(posthoc_points(views)),
             "selective": selective_block(views),
         },
         "compounding": compounding_block(views),

@@ -46,6 +46,8 @@ class EpisodeView:
     """Subtask id -> the confidence of the last claim that it was done (or handed over)."""
     abstained: frozenset[str] = frozenset()
     """Subtasks the agent handed over instead of answering (e.g. escalated tickets)."""
+    posthoc_confidence: float | None = None
+    """The answer to the post-hoc question "how sure are you that you succeeded?", if asked."""
     tokens: int = 0
     cost_usd: float = 0.0
     wall_seconds: float = 0.0
@@ -70,8 +72,11 @@ class EpisodeView:
         episode_claim = None
         subtask_claims: dict[str, float | None] = {}
         abstained: set[str] = set()
+        posthoc: float | None = None
         for claim in data.get("claims", []):
-            if claim["subject"] == "episode":
+            if claim.get("kind") == "posthoc":
+                posthoc = claim.get("confidence")
+            elif claim["subject"] == "episode":
                 episode_claim = (bool(claim.get("value", True)), claim.get("confidence"))
             elif claim.get("value", True):
                 subtask_claims[claim["subject"]] = claim.get("confidence")
@@ -111,6 +116,7 @@ class EpisodeView:
             episode_claim=episode_claim,
             subtask_claims=subtask_claims,
             abstained=frozenset(abstained),
+            posthoc_confidence=posthoc,
             tokens=tokens,
             cost_usd=cost,
             wall_seconds=max(0.0, data.get("ended_at", 0.0) - data.get("started_at", 0.0)),
