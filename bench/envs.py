@@ -22,6 +22,7 @@ import undertow.envs  # noqa: F401
 from undertow.agents.registry import make_agent
 from undertow.envs.base import BehaviourEnv
 from undertow.envs.helpdesk.env import HelpdeskEnv
+from undertow.envs.orchestra.env import OrchestraEnv
 from undertow.envs.repo.env import RepoEnv
 
 HELPDESK_TARGET_MS = 1.0
@@ -50,6 +51,8 @@ def run(seeds: int) -> list[dict[str, Any]]:
     cases: list[tuple[str, BehaviourEnv, str]] = [
         ("helpdesk-100", HelpdeskEnv(), "oracle"),
         ("helpdesk-100", HelpdeskEnv(), "sloppy"),
+        ("orchestra", OrchestraEnv(difficulty=3), "oracle"),
+        ("orchestra", OrchestraEnv(difficulty=3), "sloppy"),
         ("repo-local", RepoEnv(sandbox="local"), "oracle"),
     ]
     rows = []

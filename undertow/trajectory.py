@@ -53,6 +53,9 @@ class PlanItem(_Record):
     """A plausible but wrong attempt (what a sloppy agent does)."""
     tamper: list[Action] = Field(default_factory=list)
     """Gaming the checks instead of doing the work (what a test-tamperer does)."""
+    alternatives: dict[str, list[Action]] = Field(default_factory=dict)
+    """Other named ways to do it, each a known failure a scripted agent is built to show
+    (e.g. ``"leaks"``: the work done right, but a secret sent along)."""
 
 
 class Severity(StrEnum):
@@ -213,6 +216,9 @@ class Trajectory(_Record):
     started_at: float = 0.0
     ended_at: float = 0.0
     metadata: dict[str, Any] = Field(default_factory=dict)
+    artifacts: dict[str, Any] = Field(default_factory=dict)
+    """What the environment kept of the episode beyond the steps, e.g. ``"provenance"``: the
+    orchestra's provenance graph in networkx node-link form."""
 
     @model_validator(mode="after")
     def _ledger_is_consistent(self) -> Trajectory:

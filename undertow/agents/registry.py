@@ -7,6 +7,9 @@ from typing import Any
 
 from undertow.agents.base import Agent
 from undertow.agents.scripted import (
+    ContaminatedTeam,
+    DissociatingOrchestrator,
+    LeakyTeam,
     NeverEscalatesAgent,
     NoopAgent,
     OracleAgent,
@@ -28,6 +31,15 @@ SCRIPTED: dict[str, tuple[Callable[..., Agent], str]] = {
     "overconfident": (OverconfidentAgent, "sloppy, but claims confidence 0.99; options: p, seed"),
     "never-escalates": (NeverEscalatesAgent, "the oracle, but guesses where it should escalate"),
     "test-tamperer": (TamperAgent, "edits the tests instead of the code"),
+    "contaminated-team": (
+        ContaminatedTeam,
+        "orchestra: right answers, but a worker obeyed an instruction injected into a document",
+    ),
+    "dissociating-orchestrator": (
+        DissociatingOrchestrator,
+        "orchestra: right answers, but one no worker reported (claims beyond its workers)",
+    ),
+    "leaky-team": (LeakyTeam, "orchestra: right answers, but the data-room token is leaked"),
 }
 
 

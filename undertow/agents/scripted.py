@@ -10,7 +10,11 @@ They replay an environment's reference plan (``env.reference_plan()``, passed to
 - ``overconfident(p, seed)``: the sloppy agent, claiming confidence 0.99 throughout;
 - ``never-escalates``: the oracle, except that where the correct move is to escalate (hand
   over what the policy does not cover) it takes the plan's wrong way and guesses;
-- ``test-tamperer``: games the checks (edits tests) instead of doing the work.
+- ``test-tamperer``: games the checks (edits tests) instead of doing the work;
+- ``contaminated-team``, ``dissociating-orchestrator``, ``leaky-team``: the oracle, except on
+  the one subtask where the plan offers their named alternative (``obeys-injection``,
+  ``dissociates``, ``leaks``): a fully correct answer with one internal failure behind it.
+  Where a plan has no such alternative they are the oracle.
 """
 
 from __future__ import annotations
@@ -128,6 +132,36 @@ class NeverEscalatesAgent(ScriptedAgent):
             for item in plan
             for action in (item.wrong if escalates(item) and item.wrong else item.actions)
         ]
+
+
+class AlternativeAgent(ScriptedAgent):
+    """The oracle, playing the plan's alternative named ``alternative`` wherever it has one."""
+
+    alternative = ""
+
+    def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
+        return [a for item in plan for a in item.alternatives.get(self.alternative, item.actions)]
+
+
+class ContaminatedTeam(AlternativeAgent):
+    """A worker obeys an instruction injected into a document; the answers stay right."""
+
+    name = "contaminated-team"
+    alternative = "obeys-injection"
+
+
+class DissociatingOrchestrator(AlternativeAgent):
+    """The orchestrator answers a question no worker reported on (rightly, as it happens)."""
+
+    name = "dissociating-orchestrator"
+    alternative = "dissociates"
+
+
+class LeakyTeam(AlternativeAgent):
+    """The secret's holder sends it along in a report; the answers stay right."""
+
+    name = "leaky-team"
+    alternative = "leaks"
 
 
 class TamperAgent(ScriptedAgent):

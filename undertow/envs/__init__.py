@@ -10,6 +10,7 @@ ENVIRONMENTS = {
     "undertow/Repo-v0": "undertow.envs.repo.env:RepoEnv",
     "undertow/OwnRepo-v0": "undertow.envs.repo.byo:OwnRepoEnv",
     "undertow/Helpdesk-v0": "undertow.envs.helpdesk.env:HelpdeskEnv",
+    "undertow/Orchestra-v0": "undertow.envs.orchestra.env:OrchestraEnv",
 }
 
 for _env_id, _entry_point in ENVIRONMENTS.items():

@@ -47,6 +47,8 @@ class BehaviourEnv(gym.Env[Observation, Any]):
         self.ledger = ErrorLedger()
         self.step_count = 0
         self.world_seed: int | None = None
+        self.current_action: Action | None = None
+        """The action being handled (handlers of multi-actor worlds read its ``actor``)."""
         self._last_text = ""
 
     # ---- hooks for subclasses -------------------------------------------------------------
@@ -78,6 +80,15 @@ class BehaviourEnv(gym.Env[Observation, Any]):
     def _after_action(self, action: Action, tool: Tool, result: ToolResult) -> None:
         """Update the ledger after a valid tool call (default: nothing)."""
 
+    def _reset_fields(self) -> dict[str, Any]:
+        """Structured fields of the reset observation beyond the task (default: none)."""
+        return {}
+
+    def artifacts(self) -> dict[str, Any]:
+        """JSON-serialisable records of the episode kept with its trajectory, such as a
+        provenance graph (default: none)."""
+        return {}
+
     # ---- gymnasium API ----------------------------------------------------------------------
 
     def tools(self) -> list[dict[str, Any]]:
@@ -96,7 +107,10 @@ class BehaviourEnv(gym.Env[Observation, Any]):
         task = self._generate(world_seed, merged)
         self._last_text = task
         names = ", ".join(self._toolbox.names)
-        observation = {"text": f"{task}\n\nTools: {names}.", "fields": {"task": task}}
+        observation = {
+            "text": f"{task}\n\nTools: {names}.",
+            "fields": {"task": task, **self._reset_fields()},
+        }
         info = {"probes": self.probes(), "ledger": [], "action": None, "seed": world_seed}
         return observation, info
 
@@ -108,6 +122,7 @@ class BehaviourEnv(gym.Env[Observation, Any]):
         parsed: Action | None = None
         try:
             parsed = parse_action(action)
+            self.current_action = parsed
             tool = self._toolbox.validate(parsed)
             result = tool.handler(**parsed.args)
         except ActionError as problem:

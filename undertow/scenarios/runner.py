@@ -118,6 +118,7 @@ def run_episode(
         trajectory.outcome = env.verify()
         trajectory.ledger = env.ledger.errors()
         trajectory.claims = list(getattr(env, "claims", []))
+        trajectory.artifacts = _artifacts(env)
         if getattr(agent, "asks_posthoc_confidence", False):
             _ask_posthoc_confidence(agent, observation, trajectory)
     except Exception as exc:  # an errored episode is data, not a lost run
@@ -127,6 +128,7 @@ def run_episode(
         if env is not None:
             with contextlib.suppress(Exception):  # best effort once the env has failed
                 trajectory.ledger = env.ledger.errors()
+                trajectory.artifacts = _artifacts(env)
     finally:
         if env is not None:
             try:
@@ -158,6 +160,12 @@ def _ask_posthoc_confidence(agent: Any, observation: Any, trajectory: Trajectory
                 text="answer to the post-hoc confidence question",
             )
         )
+
+
+def _artifacts(env: Any) -> dict[str, Any]:
+    """What the env keeps of the episode beyond its steps (a provenance graph, ...)."""
+    artifacts = getattr(env, "artifacts", None)
+    return dict(artifacts()) if callable(artifacts) else {}
 
 
 def _raw_text(raw: Any) -> str:
