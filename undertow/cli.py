@@ -259,6 +259,10 @@ def model_serve(
         f"litellm model: [bold]{server.model}[/bold]   api_base: [bold]{server.api_base}[/bold]"
     )
     console.print(f"e.g. undertow run smoke --model {server.model} --api-base {server.api_base}")
+    console.print(
+        "in a suite, give its agents the options native_tools: false, schema_format: "
+        "json_object and max_tokens: 256, as `--model local` does (see the README)"
+    )
     try:
         while True:
             time.sleep(3600)

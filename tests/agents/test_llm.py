@@ -93,3 +93,23 @@ def test_json_action_fallback_is_schema_constrained() -> None:
         "args": {},
         "confidence": 0.6,
     }
+
+
+def test_schema_can_travel_in_llama_cpps_json_object_form() -> None:
+    reply = [
+        Reply(content='{"tool": "list_files", "args": {}}'),
+        Reply(content='{"confidence": 1}'),
+    ]
+    with FakeLLMServer(reply) as server:
+        llama = client(server, native_tools=False, schema_format="json_object")
+        llama.complete(HELLO, TOOLS)
+        llama.complete(HELLO, [], schema={"type": "object"})
+    action, answer = (r["response_format"] for r in server.log.requests)
+    assert action["type"] == "json_object"
+    assert action["schema"]["properties"]["tool"]["enum"] == ["list_files"]
+    assert answer == {"type": "json_object", "schema": {"type": "object"}}
+
+
+def test_an_unknown_schema_format_is_refused() -> None:
+    with pytest.raises(ValueError, match="schema_format must be one of json_schema, json_object"):
+        LLMClient("openai/x", schema_format="yaml")

@@ -51,7 +51,7 @@ seeds: {public: 0}
 """,
         "test",
     )
-    with LocalModelServer() as server:
+    with LocalModelServer() as server:  # native tool calls, as the model's server gives them
         agent = ReactAgent(server.model, api_base=server.api_base, timeout=120)
         trajectory = run_episode(expand(suite)[0], agent)
     assert trajectory.status in (EpisodeStatus.COMPLETED, EpisodeStatus.TRUNCATED), trajectory.error
@@ -82,7 +82,11 @@ seeds: {public: 0}
     )
     with LocalModelServer() as server:
         agent = ReactAgent(
-            server.model, api_base=server.api_base, timeout=120, posthoc_confidence=True
+            server.model,
+            api_base=server.api_base,
+            timeout=120,
+            posthoc_confidence=True,
+            **local_model.CLIENT_OPTIONS,
         )
         trajectory = run_episode(expand(suite)[0], agent)
     assert trajectory.status in (EpisodeStatus.COMPLETED, EpisodeStatus.TRUNCATED), trajectory.error
@@ -90,6 +94,39 @@ seeds: {public: 0}
     assert all(step.usage.completion_tokens > 0 for step in trajectory.steps)
     (posthoc,) = [c for c in trajectory.claims if c.kind == "posthoc"]
     assert posthoc.confidence is not None and 0 <= posthoc.confidence <= 1
+
+
+@pytest.mark.slow
+@needs_local_model
+def test_team_agent_plays_the_orchestra_on_the_local_model() -> None:
+    from undertow.agents.team import TeamAgent
+    from undertow.scenarios.runner import run_episode
+    from undertow.scenarios.suite import expand, parse_suite
+    from undertow.scoring.provenance import provenance_graph
+    from undertow.trajectory import EpisodeStatus
+
+    suite = parse_suite(
+        """
+name: local-team
+scenarios:
+  - name: research
+    env: undertow/Orchestra-v0
+    options: {difficulty: 0, workers: 2}
+    limits: {max_steps: 6}
+agents: [{id: team, options: {model: local}}]
+seeds: {public: 0}
+""",
+        "test",
+    )
+    with LocalModelServer() as server:
+        agent = TeamAgent(
+            server.model, api_base=server.api_base, timeout=120, **local_model.CLIENT_OPTIONS
+        )
+        trajectory = run_episode(expand(suite)[0], agent)
+    assert trajectory.status in (EpisodeStatus.COMPLETED, EpisodeStatus.TRUNCATED), trajectory.error
+    assert trajectory.steps and all(s.usage.completion_tokens > 0 for s in trajectory.steps)
+    assert all(s.action is None or s.action.actor for s in trajectory.steps)
+    assert provenance_graph(trajectory) is not None
 
 
 @pytest.mark.slow

@@ -33,7 +33,9 @@ CONFIDENCE_SCHEMA = {
 
 
 class GraphAgent(ABC):
-    """Base of the langgraph agents. Subclasses build the graph and say what a step sends."""
+    """Base of the langgraph agents: the model client, one checkpointed thread per episode,
+    and the post-hoc confidence question. Each ``act`` invokes the graph once with the state
+    update ``_update(observation)``; the graph leaves the next ``action`` and its ``usage``."""
 
     name = "graph"
     needs_plan = False
@@ -49,13 +51,60 @@ class GraphAgent(ABC):
         self.graph = self._build().compile(checkpointer=InMemorySaver())
         self._config: dict[str, Any] = {}
         self._usage = Usage()
-        self._last_call_id: str | None = None
         self._task = ""
-        self._started = False
 
     @abstractmethod
     def _build(self) -> StateGraph:
         """The agent's graph (compiled with a checkpointer by the constructor)."""
+
+    @abstractmethod
+    def _update(self, observation: dict[str, Any]) -> dict[str, Any]:
+        """The state update that feeds ``observation`` into the graph."""
+
+    @abstractmethod
+    def _closing_messages(self, observation: dict[str, Any]) -> list[dict[str, Any]]:
+        """The conversation, with the last observation, to put the post-hoc question after."""
+
+    def reset(
+        self,
+        task: str,
+        tools: list[dict[str, Any]],
+        seed: int,
+        plan: list[PlanItem] | None = None,
+    ) -> None:
+        self.tools = tools
+        self._config = {"configurable": {"thread_id": f"episode-{seed}-{uuid.uuid4().hex}"}}
+        self._task = task
+
+    def act(self, observation: dict[str, Any]) -> Any:
+        """Advance the graph by one step and return the action it chose."""
+        state = self.graph.invoke(self._update(observation), self._config)
+        self._usage = state.get("usage") or Usage()
+        return state["action"]
+
+    def last_usage(self) -> Usage:
+        return self._usage
+
+    def posthoc_confidence(self, observation: dict[str, Any]) -> tuple[float | None, Usage]:
+        """Ask, after the last step, how confident the model is that it succeeded.
+
+        Returns the confidence (None when the answer holds no number in [0, 1]) and the
+        question's usage. The agent's memory is not changed."""
+        messages = [
+            *self._closing_messages(observation),
+            {"role": "user", "content": POSTHOC_QUESTION},
+        ]
+        completion = self.client.complete(messages, [], schema=CONFIDENCE_SCHEMA)
+        return _confidence_in(completion.message.get("content") or ""), completion.usage
+
+    def _state(self) -> dict[str, Any]:
+        return dict(self.graph.get_state(self._config).values)
+
+
+class ConversationAgent(GraphAgent):
+    """An agent with one conversation in ``state["messages"]``: the first step sends the task
+    (``_first_update``), every later one the observation, as the result of the tool the model
+    called or else as a user message."""
 
     @abstractmethod
     def _first_update(self) -> dict[str, Any]:
@@ -68,49 +117,38 @@ class GraphAgent(ABC):
         seed: int,
         plan: list[PlanItem] | None = None,
     ) -> None:
-        self.tools = tools
-        self._config = {"configurable": {"thread_id": f"episode-{seed}-{uuid.uuid4().hex}"}}
-        self._task = task
+        super().reset(task, tools, seed, plan)
         self._started = False
-        self._last_call_id = None
+
+    def _update(self, observation: dict[str, Any]) -> dict[str, Any]:
+        if not self._started:
+            self._started = True
+            return self._first_update()
+        return {"messages": [self._observation_message(observation)], "usage": None}
 
     def _observation_message(self, observation: dict[str, Any]) -> dict[str, Any]:
-        """A tool result when the model called a tool, else a user message."""
-        text = observation["text"][:OBSERVATION_LIMIT]
-        if self._last_call_id is not None:
-            return {"role": "tool", "tool_call_id": self._last_call_id, "content": text}
-        return {"role": "user", "content": text}
+        messages = self._state().get("messages") or [{}]
+        return observation_turn(observation["text"], last_call_id(messages[-1]))
 
-    def act(self, observation: dict[str, Any]) -> Any:
-        """Advance the graph by one step and return the action it chose."""
-        if self._started:
-            update = {"messages": [self._observation_message(observation)], "usage": None}
-        else:
-            update = self._first_update()
-            self._started = True
-        state = self.graph.invoke(update, self._config)
-        calls = state["messages"][-1].get("tool_calls") or []
-        self._last_call_id = calls[0]["id"] if calls else None
-        self._usage = state.get("usage") or Usage()
-        return state["action"]
+    def _closing_messages(self, observation: dict[str, Any]) -> list[dict[str, Any]]:
+        if not self._started:
+            return []
+        return [*self._state().get("messages", []), self._observation_message(observation)]
 
-    def last_usage(self) -> Usage:
-        return self._usage
 
-    def posthoc_confidence(self, observation: dict[str, Any]) -> tuple[float | None, Usage]:
-        """Ask, after the last step, how confident the model is that it succeeded.
+def last_call_id(message: dict[str, Any]) -> str | None:
+    """The id of the tool call an assistant message made, if it made one."""
+    calls = message.get("tool_calls") or []
+    return calls[0]["id"] if calls else None
 
-        Returns the confidence (None when the answer holds no number in [0, 1]) and the
-        question's usage. The agent's memory is not changed."""
-        messages = list(self._state().get("messages", []))
-        if self._started:
-            messages.append(self._observation_message(observation))
-        messages.append({"role": "user", "content": POSTHOC_QUESTION})
-        completion = self.client.complete(messages, [], schema=CONFIDENCE_SCHEMA)
-        return _confidence_in(completion.message.get("content") or ""), completion.usage
 
-    def _state(self) -> dict[str, Any]:
-        return dict(self.graph.get_state(self._config).values)
+def observation_turn(text: str, call_id: str | None) -> dict[str, Any]:
+    """An observation as the model's next message: the result of the tool it called (the API
+    wants one after a call), or a user message when it called none."""
+    text = text[:OBSERVATION_LIMIT]
+    if call_id is not None:
+        return {"role": "tool", "tool_call_id": call_id, "content": text}
+    return {"role": "user", "content": text}
 
 
 def _confidence_in(text: str) -> float | None:

@@ -42,6 +42,9 @@ TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 
+SCHEMA_FORMATS = ("json_schema", "json_object")
+
+
 class UnreadableReply(Exception):
     """The provider answered with something that is not a chat completion (retried)."""
 
@@ -69,10 +72,20 @@ class LLMClient:
         temperature: float = 0.0,
         max_tokens: int | None = 1024,
         native_tools: bool = True,
+        schema_format: str = "json_schema",
     ) -> None:
         """``native_tools=False``: for models without tool calling, the tools are described in
-        the prompt and the reply is constrained to a JSON action by ``response_format``."""
+        the prompt and the reply is constrained to a JSON action by ``response_format``.
+
+        ``schema_format``: how ``response_format`` carries a JSON schema: ``json_schema``
+        (OpenAI's form) or ``json_object`` (``{"type": "json_object", "schema": ...}``, the form
+        llama.cpp's server takes)."""
+        if schema_format not in SCHEMA_FORMATS:
+            raise ValueError(
+                f"schema_format must be one of {', '.join(SCHEMA_FORMATS)}, not {schema_format!r}"
+            )
         self.native_tools = native_tools
+        self.schema_format = schema_format
         self.model = model
         self.api_base = api_base
         self.api_key = api_key
@@ -108,15 +121,9 @@ class LLMClient:
             kwargs["tool_choice"] = "auto"
         elif tools:
             kwargs["messages"] = [*messages, {"role": "system", "content": _tools_prompt(tools)}]
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "action", "schema": action_schema(tools)},
-            }
+            kwargs["response_format"] = self._response_format("action", action_schema(tools))
         elif schema is not None:
-            kwargs["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": "answer", "schema": schema},
-            }
+            kwargs["response_format"] = self._response_format("answer", schema)
         try:
             response = litellm.completion(**kwargs)
         except litellm.APIError as exc:
@@ -126,6 +133,11 @@ class LLMClient:
         if not getattr(response, "choices", None):
             raise UnreadableReply("the reply has no choices")
         return response
+
+    def _response_format(self, name: str, schema: dict[str, Any]) -> dict[str, Any]:
+        if self.schema_format == "json_object":
+            return {"type": "json_object", "schema": schema}
+        return {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}
 
     def complete(
         self,

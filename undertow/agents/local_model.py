@@ -24,6 +24,12 @@ MODEL_NAME = "smollm2-135m-instruct"
 LITELLM_MODEL = f"openai/{MODEL_NAME}"
 READY_SECONDS = 120.0
 CONTEXT_TOKENS = 8192
+CLIENT_OPTIONS = {"native_tools": False, "schema_format": "json_object", "max_tokens": 256}
+"""How agents call the local model unless told otherwise. llama-cpp-python's native tool path
+(``chatml-function-calling`` with ``tool_choice: auto``) ignores ``max_tokens`` while writing
+tool arguments, so a looping 135M model fills the whole context (minutes per call); its
+schema-constrained JSON path honours ``max_tokens``, and takes the schema as
+``{"type": "json_object", "schema": ...}``."""
 
 
 class LocalModelError(UndertowError):

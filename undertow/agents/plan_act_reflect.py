@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
-from undertow.agents.graph_agent import SYSTEM_PROMPT, GraphAgent
+from undertow.agents.graph_agent import SYSTEM_PROMPT, ConversationAgent
 from undertow.agents.llm import action_from_message
 from undertow.trajectory import Usage
 
@@ -58,7 +58,7 @@ class PARState(TypedDict, total=False):
     usage: Annotated[Usage | None, _add_usage]
 
 
-class PlanActReflectAgent(GraphAgent):
+class PlanActReflectAgent(ConversationAgent):
     """Plans once, acts each step, reflects and compacts every ``reflect_every`` steps."""
 
     name = "plan-act-reflect"

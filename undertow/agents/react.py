@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypedDict
 
 from langgraph.graph import END, START, StateGraph
 
-from undertow.agents.graph_agent import SYSTEM_PROMPT, GraphAgent
+from undertow.agents.graph_agent import SYSTEM_PROMPT, ConversationAgent
 from undertow.agents.llm import action_from_message
 from undertow.trajectory import Usage
 
@@ -25,7 +25,7 @@ class AgentState(TypedDict):
     usage: Usage | None
 
 
-class ReactAgent(GraphAgent):
+class ReactAgent(ConversationAgent):
     """Model -> action, one model call per step, with a sliding window of recent turns."""
 
     name = "react"

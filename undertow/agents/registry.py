@@ -48,6 +48,8 @@ LLM_AGENTS = {
     "timeout, max_attempts, window, temperature",
     "plan-act-reflect": "langgraph agent that plans, acts, and reflects and compacts its memory "
     "every reflect_every steps; options: model, api_base, reflect_every, keep_turns, ...",
+    "team": "orchestra: an orchestrator and workers as langgraph subgraphs, each with its own "
+    "memory; options: model, api_base, window, worker_turns, orchestrator_turns, ...",
 }
 
 
@@ -67,6 +69,10 @@ def _make_llm_agent(agent_id: str, options: dict[str, Any]) -> Agent:
         from undertow.agents.react import ReactAgent
 
         return ReactAgent(**options)
+    if agent_id == "team":
+        from undertow.agents.team import TeamAgent
+
+        return TeamAgent(**options)
     from undertow.agents.plan_act_reflect import PlanActReflectAgent
 
     return PlanActReflectAgent(**options)

@@ -16,7 +16,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from undertow.agents.local_model import LocalModelServer
+from undertow.agents.local_model import CLIENT_OPTIONS, LocalModelServer
 from undertow.agents.registry import LLM_AGENTS, make_agent
 from undertow.envs.sandbox import open_provider
 from undertow.scenarios.runner import accepts_provider, run_episodes
@@ -60,12 +60,9 @@ def uses_local_model(agent: AgentSpec) -> bool:
 
 def with_local_model(suite: Suite, server: LocalModelServer) -> Suite:
     """The suite with its local-model agents pointed at the running server."""
+    local = {"model": server.model, "api_base": server.api_base}
     agents = [
-        agent.model_copy(
-            update={
-                "options": {**agent.options, "model": server.model, "api_base": server.api_base}
-            }
-        )
+        agent.model_copy(update={"options": {**CLIENT_OPTIONS, **agent.options, **local}})
         if uses_local_model(agent)
         else agent
         for agent in suite.agents
