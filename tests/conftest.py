@@ -1,11 +1,14 @@
-"""Shared fixtures. Docker tests skip without a daemon and image, unless
-UNDERTOW_REQUIRE_DOCKER=1, when they fail instead (CI sets it)."""
+"""Shared fixtures. Docker tests skip without a daemon and image, and browser tests without
+Chromium, unless UNDERTOW_REQUIRE_DOCKER=1 / UNDERTOW_REQUIRE_BROWSER=1, when they fail
+instead (CI sets both)."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import docker
 import pytest
@@ -38,3 +41,46 @@ def run_id(request: pytest.FixtureRequest) -> Iterator[str]:
     yield value
     if "docker_client" in request.fixturenames:
         prune(request.getfixturevalue("docker_client"), run_id=value)
+
+
+CHROMIUM = os.environ.get("UNDERTOW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(
+    os.environ.get("UNDERTOW_ARTIFACTS", Path(__file__).parent.parent / "build" / "test-artifacts")
+)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium (Debian's) driven by Playwright; skip (or fail, with
+    UNDERTOW_REQUIRE_BROWSER=1 as in CI) where either is missing."""
+    problem = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        problem = "playwright is not installed (pip install -e '.[dev]')"
+    if problem is None and not Path(CHROMIUM).exists():
+        problem = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    if problem is not None:
+        if os.environ.get("UNDERTOW_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"UNDERTOW_REQUIRE_BROWSER=1 but the browser cannot be used: {problem}")
+        pytest.skip(problem)
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    """Where tests save what a person may want to look at (screenshots)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS

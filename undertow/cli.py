@@ -189,6 +189,45 @@ def score(
     score_run(run_dir, console)
 
 
+@app.command("report")
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+) -> None:
+    """Write DIR/report.html (one self-contained page) and DIR/report.json."""
+    from undertow.scoring.html_report import write_report
+
+    with console.status(f"building the report of {run_dir}"):
+        html_path, json_path, data = write_report(run_dir)
+    if data.skipped_lines:
+        console.print(f"[red]records that could not be read, skipped: lines {data.skipped_lines}")
+    console.print(f"report: [bold]{html_path}[/bold] ({len(data.episodes)} episodes); {json_path}")
+
+
+@app.command("compare")
+def compare(
+    run_dirs: Annotated[list[Path], typer.Argument(help="Run directories (one or more).")],
+    agent: Annotated[
+        list[str] | None,
+        typer.Option("--agent", help="Only these agents (id, or agent@run where ids repeat)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Where to write compare.html and compare.json.")
+    ] = None,
+) -> None:
+    """Compare agents across runs: each metric with its interval, paired differences."""
+    from undertow.scoring.comparison import (
+        compare_runs,
+        comparison_table,
+        default_out,
+        write_comparison,
+    )
+
+    result = compare_runs(run_dirs, agent or [])
+    json_path, html_path = write_comparison(result, out or default_out())
+    console.print(comparison_table(result))
+    console.print(f"written: {html_path} and {json_path}")
+
+
 @app.command("check-env")
 def check_env_command(
     env_id: Annotated[str, typer.Argument(help="Env id, or module:id for your own.")],

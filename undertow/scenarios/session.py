@@ -29,6 +29,7 @@ from undertow.scenarios.suite import (
     load_suite,
     parse_seeds,
 )
+from undertow.scoring.html_report import write_report
 from undertow.scoring.report import agent_table, write_scores
 from undertow.scoring.score import score_views
 from undertow.scoring.view import EpisodeView
@@ -194,6 +195,7 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
     scores = score_views([EpisodeView.from_trajectory(t) for t in trajectories])
     write_scores(store.directory, scores)
     console.print(agent_table(scores))
+    report, _, _ = write_report(store.directory)
     if result.errored:
         console.print(
             f"[yellow]{result.errored} episodes errored; see `undertow show {store.directory}`"
@@ -201,7 +203,8 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
     if result.skipped:
         console.print(f"resumed: {result.skipped} episodes were already stored")
     console.print(
-        f"scores: {store.directory / 'scores.json'} (all metrics, paired comparisons: "
-        f"`undertow score {store.directory}`); episodes: `undertow show {store.directory}`"
+        f"report: [bold]{report}[/bold] (open it in a browser); scores: "
+        f"{store.directory / 'scores.json'}; paired comparisons: `undertow score "
+        f"{store.directory}`; episodes: `undertow show {store.directory}`"
     )
     return trajectories

@@ -37,17 +37,27 @@ class PairedDifference:
         return self.low > 0 or self.high < 0
 
 
-def paired_bootstrap(
-    differences: Sequence[float], resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0
-) -> PairedDifference | None:
-    """Bootstrap the mean of paired differences (fixed seed, 95% percentile interval)."""
-    d = np.asarray(differences, dtype=float)
+def bootstrap_mean(
+    values: Sequence[float], resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0
+) -> tuple[float, float, float] | None:
+    """The mean and its 95% percentile bootstrap interval (fixed seed); None without values."""
+    d = np.asarray(values, dtype=float)
     if not d.size:
         return None
     rng = np.random.default_rng(seed)
     means = d[rng.integers(0, d.size, size=(resamples, d.size))].mean(axis=1)
     low, high = np.percentile(means, [2.5, 97.5])
-    return PairedDifference(float(d.mean()), float(low), float(high), int(d.size))
+    return float(d.mean()), float(low), float(high)
+
+
+def paired_bootstrap(
+    differences: Sequence[float], resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0
+) -> PairedDifference | None:
+    """Bootstrap the mean of paired differences (fixed seed, 95% percentile interval)."""
+    found = bootstrap_mean(differences, resamples, seed)
+    if found is None:
+        return None
+    return PairedDifference(*found, pairs=len(differences))
 
 
 def mcnemar_exact(b: int, c: int) -> float:

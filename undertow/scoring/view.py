@@ -7,6 +7,7 @@ be made from a :class:`~undertow.trajectory.Trajectory` or straight from its JSO
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,16 +130,29 @@ class EpisodeView:
         return cls.from_dict(json.loads(trajectory.to_json()))
 
 
-def read_views(trajectories_jsonl: Path) -> tuple[list[EpisodeView], list[int]]:
-    """Views of every well-formed record of a run store file, and the bad lines' numbers."""
-    views, bad = [], []
+def read_records(trajectories_jsonl: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """Each record of a run store file as (line number, trajectory dict), one at a time; the
+    dict is None for a record that is not valid JSON. A torn last record ends the file."""
     with open(trajectories_jsonl, "rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.endswith(b"\n"):
-                break  # a torn last record
+                return  # a torn last record
             _, _, payload = line.rstrip(b"\n").partition(b"\t")
             try:
-                views.append(EpisodeView.from_dict(json.loads(payload)))
-            except (ValueError, KeyError, TypeError):
-                bad.append(number)
+                data = json.loads(payload)
+            except ValueError:
+                data = None
+            yield number, data if isinstance(data, dict) else None
+
+
+def read_views(trajectories_jsonl: Path) -> tuple[list[EpisodeView], list[int]]:
+    """Views of every well-formed record of a run store file, and the bad lines' numbers."""
+    views, bad = [], []
+    for number, data in read_records(trajectories_jsonl):
+        try:
+            if data is None:
+                raise ValueError("not a trajectory")
+            views.append(EpisodeView.from_dict(data))
+        except (ValueError, KeyError, TypeError):
+            bad.append(number)
     return views, bad
