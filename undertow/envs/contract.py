@@ -129,7 +129,9 @@ def _check_tools(env: BehaviourEnv) -> list[str]:
     return problems
 
 
-def _check_ledger(infos: list[dict[str, Any]], final: list[Any], seed: int) -> list[str]:
+def ledger_problems(infos: list[dict[str, Any]], final: list[Any], seed: int) -> list[str]:
+    """What is wrong with a run's ledger: the step ``infos`` against the ``final`` ledger (every
+    ``caused_by`` an earlier error, none raised twice, resolutions of raised errors only)."""
     problems = []
     raised: dict[str, int] = {}
     resolved: dict[str, int] = {}
@@ -171,7 +173,8 @@ def _check_ledger(infos: list[dict[str, Any]], final: list[Any], seed: int) -> l
     return problems
 
 
-def _check_probes(infos: list[dict[str, Any]], seed: int) -> list[str]:
+def probe_problems(infos: list[dict[str, Any]], seed: int) -> list[str]:
+    """What is wrong with a run's probes: each step's must be a JSON-serialisable dict."""
     for info in infos:
         probes = info.get("probes")
         try:
@@ -306,8 +309,8 @@ def check_contract(
             for script in (alternating_script, oracle_script):
                 instance, _, infos = _replay(make, script, seed)
                 try:
-                    problems += _check_ledger(infos, instance.ledger.errors(), seed)
-                    problems += _check_probes(infos, seed)
+                    problems += ledger_problems(infos, instance.ledger.errors(), seed)
+                    problems += probe_problems(infos, seed)
                 finally:
                     instance.close()
         return problems

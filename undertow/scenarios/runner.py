@@ -22,7 +22,7 @@ import undertow.envs  # noqa: F401  (registers the environments)
 from undertow.agents.base import Agent
 from undertow.agents.registry import make_agent
 from undertow.envs.sandbox import SandboxProvider
-from undertow.scenarios.store import RunStore
+from undertow.scenarios.store import RunStore, RunStoreError
 from undertow.scenarios.suite import Episode, env_options
 from undertow.trajectory import (
     CANARY,
@@ -213,11 +213,16 @@ def run_episodes(
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         futures = [pool.submit(play, episode) for episode in todo]
-        for future in as_completed(futures):
-            trajectory = future.result()
-            store.append(trajectory)
-            counts[trajectory.status] += 1
-            on_done(trajectory)
+        try:
+            for future in as_completed(futures):
+                trajectory = future.result()
+                store.append(trajectory)
+                counts[trajectory.status] += 1
+                on_done(trajectory)
+        except RunStoreError:  # nothing more can be stored: start no more episodes
+            for future in futures:
+                future.cancel()
+            raise
     return RunResult(
         completed=counts[EpisodeStatus.COMPLETED],
         truncated=counts[EpisodeStatus.TRUNCATED],

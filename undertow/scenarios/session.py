@@ -20,7 +20,7 @@ from undertow.agents.local_model import CLIENT_OPTIONS, LocalModelServer
 from undertow.agents.registry import LLM_AGENTS, make_agent
 from undertow.envs.sandbox import open_provider
 from undertow.scenarios.runner import accepts_provider, run_episodes
-from undertow.scenarios.store import RunStore
+from undertow.scenarios.store import RunStore, write_failed
 from undertow.scenarios.suite import (
     AgentSpec,
     Suite,
@@ -193,9 +193,12 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
     store.mark_finished()
     trajectories = list(store.trajectories())
     scores = score_views([EpisodeView.from_trajectory(t) for t in trajectories])
-    write_scores(store.directory, scores)
+    try:
+        write_scores(store.directory, scores)
+        report, _, _ = write_report(store.directory)
+    except OSError as exc:
+        raise write_failed(exc, "the scores and report", store.directory) from None
     console.print(agent_table(scores))
-    report, _, _ = write_report(store.directory)
     if result.errored:
         console.print(
             f"[yellow]{result.errored} episodes errored; see `undertow show {store.directory}`"

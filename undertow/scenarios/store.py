@@ -32,7 +32,25 @@ TRAJECTORIES = "trajectories.jsonl"
 
 
 class RunStoreError(UndertowError):
-    """The run directory is missing, not a run, or unreadable; the message says which."""
+    """The run directory is missing, not a run, unreadable or unwritable; the message says
+    which, and what to do."""
+
+
+def write_failed(exc: OSError, what: str, directory: Path) -> RunStoreError:
+    """The error for a failed write (a full disk, a read-only directory): what was lost, what
+    is intact, and how to finish the run."""
+    return RunStoreError(
+        f"could not write {what} in {directory}: {exc.strerror or exc}. The episodes already "
+        f"stored there are intact; free space (or fix the directory), then finish the run with "
+        f"`undertow run --resume {directory}`"
+    )
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    """Unbuffered, so a failed write surfaces here and nothing is left to flush later."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 @dataclass
@@ -154,12 +172,17 @@ class RunStore:
             raise RunStoreError(f"cannot read {self.manifest_path}: {exc}") from None
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
+        """Replace the manifest atomically; a failed write leaves the old one as it was."""
         temporary = self.manifest_path.with_suffix(".tmp")
-        with open(temporary, "w") as handle:
-            json.dump(manifest, handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.manifest_path)
+        try:
+            with open(temporary, "w") as handle:
+                json.dump(manifest, handle, indent=2)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, self.manifest_path)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise write_failed(exc, MANIFEST, self.directory) from None
 
     def read(self) -> StoreReading:
         return read_records(self.trajectories_path)
@@ -177,12 +200,24 @@ class RunStore:
         return {t.key.id for t in reading.trajectories}
 
     def append(self, trajectory: Trajectory) -> None:
-        """Append one finished episode durably (one write, then fsync)."""
+        """Append one finished episode durably (one write, then fsync). A write that fails (a
+        full disk) is cut back off, so the file holds only whole records, and raised as a
+        :class:`RunStoreError`."""
         record = encode_record(trajectory)
-        with self._lock, open(self.trajectories_path, "ab") as handle:
-            handle.write(record)
-            handle.flush()
-            os.fsync(handle.fileno())
+        with self._lock:
+            descriptor = os.open(self.trajectories_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            try:
+                size = os.fstat(descriptor).st_size
+                try:
+                    _write_all(descriptor, record)
+                    os.fsync(descriptor)
+                except OSError as exc:
+                    os.ftruncate(descriptor, size)
+                    raise write_failed(
+                        exc, f"episode {trajectory.key.id} to {TRAJECTORIES}", self.directory
+                    ) from None
+            finally:
+                os.close(descriptor)
 
     def mark_finished(self) -> None:
         manifest = self.manifest()

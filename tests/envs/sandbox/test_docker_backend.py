@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import docker
 import docker.errors
 import pytest
@@ -33,6 +35,24 @@ def test_container_has_no_network(box: DockerSandbox) -> None:
     assert box.exec("ls /sys/class/net").stdout.split() == ["lo"]
     routes = box.exec("tail -n +2 /proc/net/route").stdout.strip()
     assert routes == ""  # no route leaves the container, so no packet can
+
+
+def test_a_connect_attempt_from_the_container_fails(box: DockerSandbox) -> None:
+    # 172.17.0.1 is this host's own Docker bridge: no packet could leave the machine anyway.
+    attempt = (
+        "python3 -c 'import socket; socket.create_connection((\"172.17.0.1\", 2375), timeout=3)'"
+    )
+    result = box.exec(attempt, timeout=30)
+    assert result.exit_code != 0
+    assert "Network is unreachable" in result.stderr
+
+
+def test_host_paths_are_not_visible_in_the_container(box: DockerSandbox, tmp_path: Path) -> None:
+    marker = tmp_path / "host-secret.txt"
+    marker.write_text("host only")
+    box.container.reload()
+    assert box.container.attrs["Mounts"] == []  # no bind mount, no volume
+    assert box.exec(f"cat {marker}").exit_code != 0
 
 
 def test_container_is_labelled_and_limited(box: DockerSandbox, run_id: str) -> None:

@@ -134,6 +134,14 @@ class WorkerSandbox(ABC):
             self._closed = True
             self._release()
 
+    def responds(self, wait: float = 5.0) -> bool:
+        """True when the sandbox's command server answers a ping within ``wait`` seconds."""
+        try:
+            self._request("ping", wait=wait)
+        except SandboxUnavailable:
+            return False
+        return True
+
     def _request(self, op: str, *, wait: float = REQUEST_WAIT_SECONDS, **fields: Any) -> Any:
         if self._closed:
             raise SandboxUnavailable(f"this {self.backend} sandbox is closed")

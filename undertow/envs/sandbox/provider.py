@@ -112,12 +112,19 @@ class DockerPool:
         return True
 
     def acquire(self) -> DockerSandbox:
+        """A started sandbox: a warm one that still answers (one killed while it waited is
+        removed, never handed out), else a cold start."""
         if self._closed.is_set():
             raise SandboxUnavailable("this sandbox pool is closed")
-        try:
-            sandbox = self._ready.get_nowait()
-        except queue.Empty:
-            sandbox = self._start_one()
+        while True:
+            try:
+                sandbox = self._ready.get_nowait()
+            except queue.Empty:
+                sandbox = self._start_one()
+                break
+            if sandbox.responds():
+                break
+            sandbox.close()
         self._wake.set()
         return sandbox
 
