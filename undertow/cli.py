@@ -129,6 +129,12 @@ def run_suite(
     trials: Annotated[int | None, typer.Option(help="Trials per seed.")] = None,
     parallel: Annotated[int, typer.Option(help="Episodes run at once.")] = 2,
     sandbox: Annotated[str, typer.Option(help="Sandbox backend: auto, docker or local.")] = "auto",
+    executor: Annotated[
+        str, typer.Option(help="Where episodes play: threads (here) or ray (a Ray cluster).")
+    ] = "threads",
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster address (--executor ray); default: private.")
+    ] = None,
     out: Annotated[Path | None, typer.Option(help="Run directory to create.")] = None,
     resume: Annotated[
         Path | None, typer.Option(help="Finish an interrupted run in this directory.")
@@ -146,6 +152,8 @@ def run_suite(
         trials=trials,
         parallel=parallel,
         sandbox=sandbox,
+        executor=executor,
+        address=address,
         out=out,
         resume=resume,
     )

@@ -11,10 +11,10 @@ import contextlib
 import json
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import gymnasium
 
@@ -22,7 +22,7 @@ import undertow.envs  # noqa: F401  (registers the environments)
 from undertow.agents.base import Agent
 from undertow.agents.registry import make_agent
 from undertow.envs.sandbox import SandboxProvider
-from undertow.scenarios.store import RunStore, RunStoreError
+from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import Episode, env_options
 from undertow.trajectory import (
     CANARY,
@@ -186,43 +186,90 @@ def _over_budget(limits: Any, started: float, tokens: int, cost: float) -> bool:
     return limits.max_cost_usd is not None and cost > limits.max_cost_usd
 
 
+class EpisodeExecutor(Protocol):
+    """Where episodes are played: threads here (:class:`ThreadExecutor`) or Ray workers
+    (:class:`undertow.scenarios.ray_executor.RayExecutor`)."""
+
+    name: str
+
+    def play(self, episodes: list[Episode]) -> Generator[Trajectory, None, None]:
+        """Play the episodes, yielding each trajectory as it finishes, in any order. Closing
+        the iterator early starts no further episode."""
+        ...
+
+    def close(self) -> None:
+        """Release the workers and whatever they hold."""
+        ...
+
+
+def play_episode(episode: Episode, provider: SandboxProvider | None = None) -> Trajectory:
+    """Make the episode's agent and play it; never raises (a bad agent is an errored episode)."""
+    try:
+        agent = make_agent(episode.agent.id, episode.agent.options)
+    except Exception as exc:
+        return Trajectory(
+            key=episode.key,
+            status=EpisodeStatus.ERRORED,
+            error=f"{type(exc).__name__}: {exc}",
+            metadata={"canary": CANARY},
+        )
+    return run_episode(episode, agent, provider)
+
+
+class ThreadExecutor:
+    """``parallel`` episodes at a time on threads of this process, sharing one provider
+    (closed with the executor when ``owns_provider``)."""
+
+    name = "threads"
+
+    def __init__(
+        self,
+        parallel: int = 1,
+        provider: SandboxProvider | None = None,
+        *,
+        owns_provider: bool = False,
+    ) -> None:
+        self.parallel = max(1, parallel)
+        self.provider = provider
+        self.owns_provider = owns_provider
+
+    def play(self, episodes: list[Episode]) -> Generator[Trajectory, None, None]:
+        pool = ThreadPoolExecutor(max_workers=self.parallel)
+        try:
+            futures = [pool.submit(play_episode, episode, self.provider) for episode in episodes]
+            for future in as_completed(futures):
+                yield future.result()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def close(self) -> None:
+        if self.owns_provider and self.provider is not None:
+            self.provider.close()
+
+
 def run_episodes(
     episodes: list[Episode],
     store: RunStore,
     *,
     parallel: int = 1,
     provider: SandboxProvider | None = None,
+    executor: EpisodeExecutor | None = None,
     on_done: Callable[[Trajectory], None] = lambda _t: None,
 ) -> RunResult:
-    """Run the episodes not yet in the store, ``parallel`` at a time, storing each when done."""
+    """Run the episodes not yet in the store, storing each when done: on ``executor``, or by
+    default ``parallel`` at a time on threads here with ``provider``'s sandboxes. A store that
+    cannot be written (:class:`RunStoreError`) stops the run: no further episode starts."""
     done = store.prepare_append()
     todo = [episode for episode in episodes if episode.key.id not in done]
     counts = {status: 0 for status in EpisodeStatus}
-
-    def play(episode: Episode) -> Trajectory:
-        try:
-            agent = make_agent(episode.agent.id, episode.agent.options)
-        except Exception as exc:
-            return Trajectory(
-                key=episode.key,
-                status=EpisodeStatus.ERRORED,
-                error=f"{type(exc).__name__}: {exc}",
-                metadata={"canary": CANARY},
-            )
-        return run_episode(episode, agent, provider)
-
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        futures = [pool.submit(play, episode) for episode in todo]
-        try:
-            for future in as_completed(futures):
-                trajectory = future.result()
-                store.append(trajectory)
-                counts[trajectory.status] += 1
-                on_done(trajectory)
-        except RunStoreError:  # nothing more can be stored: start no more episodes
-            for future in futures:
-                future.cancel()
-            raise
+    finished = (executor or ThreadExecutor(parallel, provider)).play(todo)
+    try:
+        for trajectory in finished:
+            store.append(trajectory)
+            counts[trajectory.status] += 1
+            on_done(trajectory)
+    finally:
+        finished.close()
     return RunResult(
         completed=counts[EpisodeStatus.COMPLETED],
         truncated=counts[EpisodeStatus.TRUNCATED],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,13 @@ from rich.progress import (
 from undertow.agents.local_model import CLIENT_OPTIONS, LocalModelServer
 from undertow.agents.registry import LLM_AGENTS, make_agent
 from undertow.envs.sandbox import open_provider
-from undertow.scenarios.runner import accepts_provider, run_episodes
+from undertow.errors import UndertowError
+from undertow.scenarios.runner import (
+    EpisodeExecutor,
+    ThreadExecutor,
+    accepts_provider,
+    run_episodes,
+)
 from undertow.scenarios.store import RunStore, write_failed
 from undertow.scenarios.suite import (
     AgentSpec,
@@ -36,6 +43,7 @@ from undertow.scoring.view import EpisodeView
 from undertow.trajectory import EpisodeStatus, Trajectory
 
 SANDBOX_BACKENDS = ("auto", "docker", "local")
+EXECUTORS = ("threads", "ray")
 
 
 @dataclass
@@ -50,6 +58,8 @@ class RunRequest:
     trials: int | None = None
     parallel: int = 2
     sandbox: str = "auto"
+    executor: str = "threads"
+    address: str | None = None
     out: Path | None = None
     resume: Path | None = None
 
@@ -98,11 +108,46 @@ def _apply_overrides(suite: Suite, request: RunRequest) -> Suite:
         raise SuiteError(f"the options given do not make a valid suite: {exc}") from None
 
 
+def _open_executor(
+    request: RunRequest, suite: Suite, run_id: str, console: Console
+) -> EpisodeExecutor:
+    """Threads here sharing one sandbox provider, or Ray workers opening their own."""
+    if request.executor == "ray":
+        from undertow.scenarios.ray_executor import RayExecutor
+
+        with console.status("connecting to Ray"):
+            executor: EpisodeExecutor = RayExecutor(
+                request.parallel, address=request.address, sandbox=request.sandbox, run_id=run_id
+            )
+        console.print(
+            f"executor: ray on {request.address or 'a private local cluster'}, "
+            f"{request.parallel} workers, each with its own {request.sandbox} sandboxes"
+        )
+        return executor
+    needs_sandbox = any(accepts_provider(s.env) for s in suite.scenarios)
+    provider = (
+        open_provider(request.sandbox, run_id=run_id, warm=request.parallel)
+        if needs_sandbox
+        else None
+    )
+    if provider is not None:
+        console.print(f"sandbox: {provider.backend} ({provider.reason})")
+    return ThreadExecutor(request.parallel, provider, owns_provider=True)
+
+
 def _check_request(request: RunRequest) -> None:
     if request.sandbox not in SANDBOX_BACKENDS:
         raise SuiteError(
             f"--sandbox must be one of {', '.join(SANDBOX_BACKENDS)}, not {request.sandbox!r}"
         )
+    if request.executor not in EXECUTORS:
+        raise SuiteError(
+            f"--executor must be one of {', '.join(EXECUTORS)}, not {request.executor!r}"
+        )
+    if request.address and request.executor != "ray":
+        raise SuiteError("--address names a Ray cluster; use it with --executor ray")
+    if request.address and not request.address.rpartition(":")[2].isdigit():
+        raise SuiteError(f"--address {request.address!r}: write HOST:PORT, e.g. 127.0.0.1:6379")
     if request.parallel < 1:
         raise SuiteError(f"--parallel must be at least 1, not {request.parallel}")
     if request.trials is not None and request.trials < 1:
@@ -145,23 +190,6 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
     """Run (or resume) a suite with a progress bar; print the summary; return all trajectories."""
     _check_request(request)
     suite, store, total = _resolve(request)
-    local_model = None
-    if any(uses_local_model(agent) for agent in suite.agents):
-        with console.status("starting the local model (SmolLM2-135M-Instruct, llama.cpp)"):
-            local_model = LocalModelServer().start()
-        console.print(f"local model: {local_model.model} at {local_model.api_base}")
-        suite = with_local_model(suite, local_model)
-    episodes = expand(suite)
-    needs_sandbox = any(accepts_provider(s.env) for s in suite.scenarios)
-    provider = (
-        open_provider(request.sandbox, run_id=store.directory.name, warm=request.parallel)
-        if needs_sandbox
-        else None
-    )
-    console.print(f"run directory: [bold]{store.directory}[/bold] ({total} episodes)")
-    if provider is not None:
-        console.print(f"sandbox: {provider.backend} ({provider.reason})")
-    failed = 0
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -172,7 +200,23 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
         TimeRemainingColumn(),
         console=console,
     )
-    try:
+    failed = 0
+    with contextlib.ExitStack() as cleanup:  # stops the model and the executor, however it ends
+        if any(uses_local_model(agent) for agent in suite.agents):
+            with console.status("starting the local model (SmolLM2-135M-Instruct, llama.cpp)"):
+                local_model = LocalModelServer().start()
+            cleanup.callback(local_model.stop)
+            console.print(f"local model: {local_model.model} at {local_model.api_base}")
+            suite = with_local_model(suite, local_model)
+        console.print(f"run directory: [bold]{store.directory}[/bold] ({total} episodes)")
+        try:
+            executor = _open_executor(request, suite, store.directory.name, console)
+        except UndertowError as exc:
+            raise UndertowError(
+                f"{exc}\n(the run is kept: start it with `undertow run --resume "
+                f"{store.directory}` once that is fixed)"
+            ) from None
+        cleanup.callback(executor.close)
         with progress:
             already = len(store.prepare_append())
             task = progress.add_task(suite.name, total=total, completed=already, failed=0)
@@ -182,14 +226,7 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
                 failed += trajectory.status is EpisodeStatus.ERRORED
                 progress.update(task, advance=1, failed=failed)
 
-            result = run_episodes(
-                episodes, store, parallel=request.parallel, provider=provider, on_done=done
-            )
-    finally:
-        if provider is not None:
-            provider.close()
-        if local_model is not None:
-            local_model.stop()
+            result = run_episodes(expand(suite), store, executor=executor, on_done=done)
     store.mark_finished()
     trajectories = list(store.trajectories())
     scores = score_views([EpisodeView.from_trajectory(t) for t in trajectories])
