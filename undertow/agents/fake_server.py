@@ -76,6 +76,9 @@ class ServerLog:
 
     requests: list[dict[str, Any]] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    """Most requests being served at once: how concurrent the clients really were."""
 
 
 class FakeLLMServer:
@@ -166,6 +169,16 @@ class FakeLLMServer:
                 except json.JSONDecodeError:
                     self._send(400, b'{"error": {"message": "request is not JSON"}}')
                     return
+                with server._lock:
+                    server.log.in_flight += 1
+                    server.log.peak_in_flight = max(server.log.peak_in_flight, server.log.in_flight)
+                try:
+                    self._answer(request)
+                finally:
+                    with server._lock:
+                        server.log.in_flight -= 1
+
+            def _answer(self, request: dict[str, Any]) -> None:
                 time.sleep(server.latency)
                 outcome, reply = server._draw(request)
                 if outcome == "rate_limit":

@@ -9,10 +9,14 @@ from abc import ABC, abstractmethod
 from typing import Any
 
 from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.graph import StateGraph
 
 from undertow.agents.llm import LLMClient, first_json_object
 from undertow.trajectory import PlanItem, Usage
+
+STATE_SERDE = JsonPlusSerializer(allowed_msgpack_modules=[Usage, PlanItem])
+"""Checkpoints hold these of our types in the graph state; langgraph refuses others."""
 
 SYSTEM_PROMPT = (
     "You are an agent acting in an environment through tools. Each turn, call exactly one "
@@ -48,7 +52,7 @@ class GraphAgent(ABC):
         self.client = LLMClient(model, **client)
         self.asks_posthoc_confidence = posthoc_confidence
         self.tools: list[dict[str, Any]] = []
-        self.graph = self._build().compile(checkpointer=InMemorySaver())
+        self.graph = self._build().compile(checkpointer=InMemorySaver(serde=STATE_SERDE))
         self._config: dict[str, Any] = {}
         self._usage = Usage()
         self._task = ""
