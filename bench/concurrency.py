@@ -36,6 +36,12 @@ SCRIPT = [
 ]
 
 
+def reply(request: dict) -> Reply:
+    """Each episode's own next reply (by its turn), so every episode is 4 calls long."""
+    turn = sum(message["role"] == "assistant" for message in request["messages"])
+    return SCRIPT[min(turn, len(SCRIPT) - 1)]
+
+
 def suite_text(api_base: str, episodes: int) -> str:
     return f"""
 name: concurrency
@@ -51,7 +57,7 @@ seeds: {{public: 0-{episodes - 1}}}
 
 
 def level(parallel: int, latency: float, scratch: Path) -> dict[str, float]:
-    with FakeLLMServer(SCRIPT, latency=latency) as server:
+    with FakeLLMServer(reply, latency=latency) as server:
         text = suite_text(server.url, 2 * parallel)
         suite = parse_suite(text, "bench")
         episodes = expand(suite)

@@ -2,8 +2,9 @@
 # Set up, then run the whole test suite, slow tests included.
 # Docker tests run when a daemon and the base image are there (`undertow sandbox build-base`);
 # with UNDERTOW_REQUIRE_DOCKER=1 they fail instead of skipping. Local-model tests likewise
-# with UNDERTOW_REQUIRE_LOCAL_MODEL=1, and the report's browser tests (Debian's chromium) with
-# UNDERTOW_REQUIRE_BROWSER=1.
+# with UNDERTOW_REQUIRE_LOCAL_MODEL=1, the report's browser tests (Debian's chromium) with
+# UNDERTOW_REQUIRE_BROWSER=1, and the full-disk test (mounts a tmpfs: root) with
+# UNDERTOW_REQUIRE_MOUNT=1.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev,local || exit 1  # local: the bundled model (compiles llama.cpp once)
