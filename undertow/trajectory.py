@@ -152,6 +152,13 @@ class Claim(_Record):
     confidence: Confidence | None = None
     text: str = ""
 
+    @classmethod
+    def episode_done(cls, step: int, confidence: float, text: str = "") -> Claim:
+        """The claim of finishing an episode: success, when more sure than not."""
+        return cls(
+            step=step, subject="episode", value=confidence >= 0.5, confidence=confidence, text=text
+        )
+
 
 class SubtaskOutcome(_Record):
     """Verified result of one ticket or subtask."""

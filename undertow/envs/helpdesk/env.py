@@ -573,15 +573,7 @@ class HelpdeskEnv(BehaviourEnv):
 
     def _finish(self, confidence: float, report: str = "") -> ToolResult:
         self.finished = True
-        self.claims.append(
-            Claim(
-                step=self._step,
-                subject="episode",
-                value=confidence >= 0.5,
-                confidence=confidence,
-                text=report,
-            )
-        )
+        self.claims.append(Claim.episode_done(self._step, confidence, report))
         return ToolResult("The shift is over.", terminated=True)
 
     # ---- inspection -------------------------------------------------------------------------

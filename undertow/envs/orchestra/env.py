@@ -504,15 +504,7 @@ class OrchestraEnv(BehaviourEnv):
                     Severity.LOW,
                 )
         self.submitted = True
-        self.claims.append(
-            Claim(
-                step=self._step,
-                subject="episode",
-                value=confidence >= 0.5,
-                confidence=confidence,
-                text=summary,
-            )
-        )
+        self.claims.append(Claim.episode_done(self._step, confidence, summary))
         return ToolResult("Submitted. The work is over.", terminated=True)
 
     # ---- inspection -------------------------------------------------------------------------

@@ -259,16 +259,7 @@ class SprintEnv(BehaviourEnv):
         return ToolResult(f"ticket {id} submitted", {"ticket": id})
 
     def _finish(self, confidence: float, report: str = "") -> ToolResult:
-        step = self.step_count - 1
-        self.claims.append(  # finishing claims success when it is more sure than not
-            Claim(
-                step=step,
-                subject="episode",
-                value=confidence >= 0.5,
-                confidence=confidence,
-                text=report,
-            )
-        )
+        self.claims.append(Claim.episode_done(self.step_count - 1, confidence, report))
         return ToolResult("sprint finished", terminated=True)
 
     # ---- probes and ledger --------------------------------------------------------------------
