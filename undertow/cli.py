@@ -180,11 +180,15 @@ def show(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
     episode: Annotated[str, typer.Argument(help="Episode id or its number in the list.")] = "",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    memory: Annotated[
+        int | None,
+        typer.Option("--memory", help="Print the agent's memory after this step (its index)."),
+    ] = None,
 ) -> None:
     """List a run's episodes, or replay one: actions, observations, probe changes, errors."""
     from undertow.scenarios.replay import show_run
 
-    show_run(run_dir, episode, as_json, console)
+    show_run(run_dir, episode, as_json, console, memory_step=memory)
 
 
 @app.command("score")

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from undertow.agents.memory import memory_at
+from undertow.errors import UndertowError
 from undertow.scenarios.store import RunStore, RunStoreError
 from undertow.trajectory import ErrorRaised, Trajectory
 
@@ -52,8 +54,11 @@ def _find(trajectories: list[Trajectory], episode: str, directory: Path) -> Traj
     )
 
 
-def show_run(directory: Path, episode: str, as_json: bool, console: Console) -> None:
-    """Print the run's episode list, or replay one episode."""
+def show_run(
+    directory: Path, episode: str, as_json: bool, console: Console, memory_step: int | None = None
+) -> None:
+    """Print the run's episode list, replay one episode, or print the agent's memory after one
+    of its steps (``memory_step``)."""
     store = RunStore.open(directory)
     reading = store.read()
     trajectories = reading.trajectories
@@ -61,11 +66,15 @@ def show_run(directory: Path, episode: str, as_json: bool, console: Console) -> 
         console.print(f"[red]corrupted records skipped at lines {reading.corrupted}[/red]")
     if episode:
         trajectory = _find(trajectories, episode, directory)
-        if as_json:
+        if memory_step is not None:
+            _show_memory(trajectory, memory_step, console)
+        elif as_json:
             console.print_json(trajectory.to_json())
         else:
             replay(trajectory, console)
         return
+    if memory_step is not None:
+        raise UndertowError("--memory needs an episode: `undertow show DIR EPISODE --memory STEP`")
     if as_json:
         rows = [
             {
@@ -125,3 +134,15 @@ def replay(trajectory: Trajectory, console: Console) -> None:
     if trajectory.outcome is not None:
         verdict = "[green]success" if trajectory.outcome.success else "[red]failure"
         console.print(f"outcome: {verdict}[/] score {trajectory.outcome.score:.2f}")
+
+
+def _show_memory(trajectory: Trajectory, step: int, console: Console) -> None:
+    try:
+        memory = memory_at(trajectory, step)
+    except IndexError as exc:
+        raise UndertowError(f"--memory {step}: {exc}") from None
+    if memory is None:
+        raise UndertowError(
+            f"{trajectory.key.id} recorded no agent memory (scripted agents keep none)"
+        )
+    console.print_json(json.dumps(memory, default=str))

@@ -20,6 +20,7 @@ import gymnasium
 
 import undertow.envs  # noqa: F401  (registers the environments)
 from undertow.agents.base import Agent
+from undertow.agents.memory import MEMORY_KEY, memory_change
 from undertow.agents.registry import make_agent
 from undertow.envs.sandbox import SandboxProvider
 from undertow.scenarios.store import RunStore
@@ -80,12 +81,21 @@ def run_episode(
         plan = env.reference_plan() if agent.needs_plan else None
         agent.reset(observation["text"], env.tools(), episode.key.seed, plan=plan)
         status = EpisodeStatus.TRUNCATED
+        memory = getattr(agent, "memory", None)
+        remembered: Any = None
         for index in range(limits.max_steps):
             step_started = time.time()
             thinking = time.monotonic()
             raw = agent.act(observation)
             agent_seconds = time.monotonic() - thinking
             usage: Usage = agent.last_usage()
+            extra: dict[str, Any] = {}
+            if memory is not None:  # what changed only: the record grows linearly
+                current = memory()
+                change = memory_change(remembered, current)
+                remembered = current
+                if change is not None:
+                    extra[MEMORY_KEY] = change
             acting = time.monotonic()
             observation, reward, terminated, truncated, info = env.step(raw)
             parsed = info.get("action")
@@ -105,6 +115,7 @@ def run_episode(
                     agent_seconds=agent_seconds,
                     env_seconds=time.monotonic() - acting,
                     usage=usage,
+                    extra=extra,
                 )
             )
             tokens += usage.prompt_tokens + usage.completion_tokens
