@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +16,14 @@ from typing import Any
 import pytest
 
 from tests.helpers import run_undertow
+from undertow.agents.fake_server import FakeLLMServer, Reply
 from undertow.envs.sandbox import open_provider
 from undertow.errors import UndertowError
 from undertow.scenarios.ray_executor import RayExecutor
 from undertow.scenarios.runner import ThreadExecutor, run_episodes
 from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
-from undertow.trajectory import Trajectory
+from undertow.trajectory import EpisodeStatus, Trajectory
 
 SUITE = """
 name: ray-same
@@ -39,6 +41,17 @@ scenarios:
     limits: {max_steps: 60}
 agents: [oracle, {id: sloppy, options: {p: 0.3}}, noop]
 seeds: {public: 0-1}
+"""
+LLM_SUITE = """
+name: ray-dies
+scenarios:
+  - name: helpdesk
+    env: undertow/Helpdesk-v0
+    options: {days: 1, tickets_per_day: 4}
+    limits: {max_steps: 8}
+agents:
+  - {id: react, options: {model: openai/fake, api_base: "API_BASE", timeout: 30}}
+seeds: {public: 0-3}
 """
 LOOPBACK_RAY = {"RAY_AUTH_MODE": "token", "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 
@@ -161,3 +174,34 @@ def test_bad_executor_options_exit_2(arguments: list[str], message: str, tmp_pat
     assert result.returncode == 2
     assert message in " ".join(result.stderr.split())
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_errors_its_episode_and_is_replaced(
+    ray_cluster: str, tmp_path: Path
+) -> None:
+    def reply(request: dict) -> Reply:
+        turns = sum(message["role"] == "assistant" for message in request["messages"])
+        return (
+            Reply(tool="finish", args={"confidence": 0.5})
+            if turns >= 2
+            else Reply(tool="list_queue", args={})
+        )
+
+    with FakeLLMServer(reply, latency=1.0) as server:
+        text = LLM_SUITE.replace("API_BASE", server.url)
+        suite = parse_suite(text, "test")
+        episodes = expand(suite)
+        store = RunStore.create(tmp_path / "run", text, suite.model_dump(), len(episodes))
+        executor = RayExecutor(2, address=ray_cluster, sandbox="local")
+        victim = executor._workers[0]
+        killer = threading.Timer(1.5, lambda: executor._ray.kill(victim))  # mid-episode
+        killer.start()
+        try:
+            result = run_episodes(episodes, store, executor=executor)
+        finally:
+            killer.cancel()
+            executor.close()
+    errored = [t for t in store.trajectories() if t.status is EpisodeStatus.ERRORED]
+    assert (result.completed, result.errored) == (3, 1)
+    assert "the Ray worker playing this episode failed" in (errored[0].error or "")

@@ -11,7 +11,8 @@ stopped at the end. With one, the cluster's nodes need Undertow installed, and a
 127.0.0.1 only, so use it with a single-node cluster). For a cluster on this machine started
 with ``ray start --head --node-ip-address 127.0.0.1``, export RAY_AUTH_MODE=token and
 RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 for ``ray start`` so that it, like Undertow, stays on
-loopback (Undertow sets the latter for itself when the address is a loopback one).
+loopback (Undertow sets the latter for itself when the address is a loopback one; Ray reads it
+on import, so a program that imported ray before making a RayExecutor must set it itself).
 """
 
 from __future__ import annotations
