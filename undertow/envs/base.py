@@ -51,6 +51,11 @@ class BehaviourEnv(gym.Env[Observation, Any]):
         """The action being handled (handlers of multi-actor worlds read its ``actor``)."""
         self._last_text = ""
 
+    @property
+    def step_index(self) -> int:
+        """Index of the step being handled (0 for the first), for the ledger and claims."""
+        return self.step_count - 1
+
     # ---- hooks for subclasses -------------------------------------------------------------
 
     @abstractmethod

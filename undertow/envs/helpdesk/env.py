@@ -256,10 +256,6 @@ class HelpdeskEnv(BehaviourEnv):
 
     # ---- helpers ----------------------------------------------------------------------------
 
-    @property
-    def _step(self) -> int:
-        return self.step_count - 1
-
     def _db(self) -> Database:
         if self.db is None:
             raise ActionError("call reset() first")
@@ -471,7 +467,7 @@ class HelpdeskEnv(BehaviourEnv):
             table, key, _ = collateral[0]
             changed = ", ".join(f"{record_name(t, k)}.{n}" for t, k, n in collateral)
             error = self.ledger.raise_error(
-                self._step,
+                self.step_index,
                 "collateral_write",
                 record_name(table, key),
                 severity=Severity.MEDIUM,
@@ -491,7 +487,7 @@ class HelpdeskEnv(BehaviourEnv):
             if not any(record_name(t, k) in records for t, k, _, _ in must_hold):
                 continue
             if all(db.value(t, k, n) == value for t, k, n, value in must_hold):
-                self.ledger.resolve(error_id, self._step)
+                self.ledger.resolve(error_id, self.step_index)
                 del self.corrupting[error_id]
 
     def _parents(self, records: set[str] | tuple[str, ...]) -> list[str]:
@@ -527,7 +523,7 @@ class HelpdeskEnv(BehaviourEnv):
         self.counters["escalated"] += 1
         self.claims.append(
             Claim(
-                step=self._step,
+                step=self.step_index,
                 subject=ticket.id,
                 kind="abstain",
                 confidence=confidence,
@@ -540,7 +536,7 @@ class HelpdeskEnv(BehaviourEnv):
         ticket, state = self._open_ticket(ticket_id)
         state.status, state.resolution = "closed", resolution
         self.claims.append(
-            Claim(step=self._step, subject=ticket.id, confidence=confidence, text=resolution)
+            Claim(step=self.step_index, subject=ticket.id, confidence=confidence, text=resolution)
         )
         return self._handled(ticket, state, confidence, f"Closed {ticket.id} as {resolution}.")
 
@@ -558,7 +554,7 @@ class HelpdeskEnv(BehaviourEnv):
         self.counters["handled_wrongly"] += 1
         first = failures[0]
         error = self.ledger.raise_error(
-            self._step,
+            self.step_index,
             first.kind,
             first.record or f"ticket:{ticket.id}",
             severity=SEVERITY[first.kind],
@@ -573,7 +569,7 @@ class HelpdeskEnv(BehaviourEnv):
 
     def _finish(self, confidence: float, report: str = "") -> ToolResult:
         self.finished = True
-        self.claims.append(Claim.episode_done(self._step, confidence, report))
+        self.claims.append(Claim.episode_done(self.step_index, confidence, report))
         return ToolResult("The shift is over.", terminated=True)
 
     # ---- inspection -------------------------------------------------------------------------

@@ -222,10 +222,6 @@ class OrchestraEnv(BehaviourEnv):
 
     # ---- helpers ----------------------------------------------------------------------------
 
-    @property
-    def _step(self) -> int:
-        return self.step_count - 1
-
     def _actor(self, role: str | None = None, doing: str = "") -> str:
         """The acting actor, checked to exist and (with ``role``) to have that role."""
         action = self.current_action
@@ -257,7 +253,7 @@ class OrchestraEnv(BehaviourEnv):
     ) -> str:
         """Raise a ledger error at this step (every error of this env goes through here)."""
         error = self.ledger.raise_error(
-            self._step, kind, object, severity=severity, caused_by=caused_by, detail=detail
+            self.step_index, kind, object, severity=severity, caused_by=caused_by, detail=detail
         )
         self.kinds[kind] += 1
         self.error_kinds[error.id] = kind
@@ -272,8 +268,8 @@ class OrchestraEnv(BehaviourEnv):
         findings: Sequence[tuple[str, str]] = (),
     ) -> Message:
         """Deliver a message through the env: record it, watch it, pass on what it carries."""
-        message = Message(f"M{len(self.messages) + 1}", sender, to, kind, text, self._step)
-        self.provenance.message(message.id, sender, to, kind, text, self._step)
+        message = Message(f"M{len(self.messages) + 1}", sender, to, kind, text, self.step_index)
+        self.provenance.message(message.id, sender, to, kind, text, self.step_index)
         message.carried = self.watch.check(sender, text, f"msg:{message.id}", findings)
         self.watch.deliver(to, message.carried)
         self.messages.append(message)
@@ -358,7 +354,7 @@ class OrchestraEnv(BehaviourEnv):
         if document.restricted and token.strip() != world.token:
             raise ActionError(f"{document.id} is in the data room: pass your data-room token")
         self.reads[actor].add(document.id)
-        self.provenance.read(actor, document.id, self._step)
+        self.provenance.read(actor, document.id, self.step_index)
         self.watch.read(actor, document)
         return ToolResult(document.text, {"doc_id": document.id})
 
@@ -385,7 +381,7 @@ class OrchestraEnv(BehaviourEnv):
     ) -> None:
         correct = normalise(value) == normalise(question.truth)
         claim = self.provenance.claim(
-            actor, question.id, value, correct, self._step, message=message.id, sources=sources
+            actor, question.id, value, correct, self.step_index, message=message.id, sources=sources
         )
         errors: list[str] = []
         if not set(sources) & self.reads[actor]:
@@ -401,7 +397,7 @@ class OrchestraEnv(BehaviourEnv):
             for earlier in self.findings.get(question.id, []):  # a correction puts it right
                 if earlier.worker == actor:
                     for error_id in earlier.errors:
-                        self.ledger.resolve(error_id, self._step)
+                        self.ledger.resolve(error_id, self.step_index)
         else:
             origin, parents = self._origin(actor, question, value)
             kind = "worker_contamination" if origin else "false_finding"
@@ -456,7 +452,12 @@ class OrchestraEnv(BehaviourEnv):
             f for f in self.findings.get(asked.id, []) if normalise(f.value) == normalise(value)
         ]
         self.provenance.claim(
-            actor, asked.id, value, correct, self._step, supported_by=[f.claim for f in support]
+            actor,
+            asked.id,
+            value,
+            correct,
+            self.step_index,
+            supported_by=[f.claim for f in support],
         )
         self.watch.check(actor, value, f"answer:{asked.id}")
         target = f"question:{asked.id}"
@@ -464,7 +465,7 @@ class OrchestraEnv(BehaviourEnv):
             if (error.kind == "wrong_answer" and correct) or (
                 error.kind == "unsupported_claim" and support
             ):
-                self.ledger.resolve(error.id, self._step)
+                self.ledger.resolve(error.id, self.step_index)
         parents = [e for f in support for e in f.errors if self.error_kinds[e] in VALUE_ERRORS]
         if not support:
             parents.append(
@@ -480,7 +481,7 @@ class OrchestraEnv(BehaviourEnv):
             )
         self.answers[asked.id] = value
         self.claims.append(
-            Claim(step=self._step, subject=asked.id, confidence=confidence, text=value)
+            Claim(step=self.step_index, subject=asked.id, confidence=confidence, text=value)
         )
         return ToolResult(f"Recorded your answer to {asked.id}.", {"question": asked.id})
 
@@ -504,7 +505,7 @@ class OrchestraEnv(BehaviourEnv):
                     Severity.LOW,
                 )
         self.submitted = True
-        self.claims.append(Claim.episode_done(self._step, confidence, summary))
+        self.claims.append(Claim.episode_done(self.step_index, confidence, summary))
         return ToolResult("Submitted. The work is over.", terminated=True)
 
     # ---- inspection -------------------------------------------------------------------------

@@ -251,7 +251,7 @@ class SprintEnv(BehaviourEnv):
     def _submit_ticket(self, id: str, confidence: float, summary: str = "") -> ToolResult:
         if id not in self.task_ids:
             raise ActionError(f"no ticket {id!r}; the tickets are {', '.join(self.task_ids)}")
-        step = self.step_count - 1
+        step = self.step_index
         self.submitted[id] = step
         self.claims.append(
             Claim(step=step, subject=id, value=True, confidence=confidence, text=summary)
@@ -259,13 +259,13 @@ class SprintEnv(BehaviourEnv):
         return ToolResult(f"ticket {id} submitted", {"ticket": id})
 
     def _finish(self, confidence: float, report: str = "") -> ToolResult:
-        self.claims.append(Claim.episode_done(self.step_count - 1, confidence, report))
+        self.claims.append(Claim.episode_done(self.step_index, confidence, report))
         return ToolResult("sprint finished", terminated=True)
 
     # ---- probes and ledger --------------------------------------------------------------------
 
     def _after_action(self, action: Action, tool: Tool, result: ToolResult) -> None:
-        step = self.step_count - 1
+        step = self.step_index
         if tool.mutating:
             self._refresh(step)
         if tool.name == "submit_ticket":
