@@ -23,7 +23,7 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 from rich.console import Console
 from rich.table import Table
 
-from undertow.agents.fake_server import FakeLLMServer, Reply
+from undertow.agents.fake_server import FakeLLMServer, Reply, by_turn
 from undertow.scenarios.runner import run_episodes
 from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
@@ -34,12 +34,6 @@ SCRIPT = [
     Reply(tool="list_queue", args={}),
     Reply(tool="finish", args={"confidence": 0.5}),
 ]
-
-
-def reply(request: dict) -> Reply:
-    """Each episode's own next reply (by its turn), so every episode is 4 calls long."""
-    turn = sum(message["role"] == "assistant" for message in request["messages"])
-    return SCRIPT[min(turn, len(SCRIPT) - 1)]
 
 
 def suite_text(api_base: str, episodes: int) -> str:
@@ -57,7 +51,7 @@ seeds: {{public: 0-{episodes - 1}}}
 
 
 def level(parallel: int, latency: float, scratch: Path) -> dict[str, float]:
-    with FakeLLMServer(reply, latency=latency) as server:
+    with FakeLLMServer(by_turn(SCRIPT), latency=latency) as server:  # 4 calls each
         text = suite_text(server.url, 2 * parallel)
         suite = parse_suite(text, "bench")
         episodes = expand(suite)

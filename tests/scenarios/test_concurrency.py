@@ -8,12 +8,17 @@ from pathlib import Path
 
 import pytest
 
-from undertow.agents.fake_server import FakeLLMServer, Reply
+from undertow.agents.fake_server import FakeLLMServer, Reply, by_turn
 from undertow.scenarios.runner import run_episodes
 from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
 from undertow.trajectory import EpisodeStatus
 
+LIST_TWICE_THEN_FINISH = [
+    Reply(tool="list_queue", args={}),
+    Reply(tool="list_queue", args={}),
+    Reply(tool="finish", args={"confidence": 0.5}),
+]
 SUITE = """
 name: sixty-four
 scenarios:
@@ -29,15 +34,7 @@ seeds: {public: 0-63}
 
 @pytest.mark.slow
 def test_sixty_four_concurrent_episodes_against_a_slow_model(tmp_path: Path) -> None:
-    def reply(request: dict) -> Reply:
-        turns = sum(message["role"] == "assistant" for message in request["messages"])
-        return (
-            Reply(tool="finish", args={"confidence": 0.5})
-            if turns >= 2
-            else Reply(tool="list_queue", args={})
-        )
-
-    with FakeLLMServer(reply, latency=0.5) as server:
+    with FakeLLMServer(by_turn(LIST_TWICE_THEN_FINISH), latency=0.5) as server:
         text = SUITE.replace("API_BASE", server.url)
         suite = parse_suite(text, "test")
         episodes = expand(suite)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.helpers import run_undertow
-from undertow.agents.fake_server import FakeLLMServer, Reply
+from undertow.agents.fake_server import FakeLLMServer, Reply, by_turn
 from undertow.envs.sandbox import open_provider
 from undertow.errors import UndertowError
 from undertow.scenarios.ray_executor import RayExecutor
@@ -42,6 +42,11 @@ scenarios:
 agents: [oracle, {id: sloppy, options: {p: 0.3}}, noop]
 seeds: {public: 0-1}
 """
+LIST_TWICE_THEN_FINISH = [
+    Reply(tool="list_queue", args={}),
+    Reply(tool="list_queue", args={}),
+    Reply(tool="finish", args={"confidence": 0.5}),
+]
 LLM_SUITE = """
 name: ray-dies
 scenarios:
@@ -180,15 +185,7 @@ def test_bad_executor_options_exit_2(arguments: list[str], message: str, tmp_pat
 def test_a_worker_that_dies_errors_its_episode_and_is_replaced(
     ray_cluster: str, tmp_path: Path
 ) -> None:
-    def reply(request: dict) -> Reply:
-        turns = sum(message["role"] == "assistant" for message in request["messages"])
-        return (
-            Reply(tool="finish", args={"confidence": 0.5})
-            if turns >= 2
-            else Reply(tool="list_queue", args={})
-        )
-
-    with FakeLLMServer(reply, latency=1.0) as server:
+    with FakeLLMServer(by_turn(LIST_TWICE_THEN_FINISH), latency=1.0) as server:
         text = LLM_SUITE.replace("API_BASE", server.url)
         suite = parse_suite(text, "test")
         episodes = expand(suite)

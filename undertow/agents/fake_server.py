@@ -55,6 +55,17 @@ class Reply:
 Script = list[Reply] | Callable[[dict[str, Any]], Reply]
 
 
+def by_turn(replies: list[Reply]) -> Callable[[dict[str, Any]], Reply]:
+    """A script that answers each conversation by its own turn (the assistant messages it
+    already holds), the last reply repeating: concurrent episodes each get the whole list."""
+
+    def reply(request: dict[str, Any]) -> Reply:
+        turn = sum(message.get("role") == "assistant" for message in request["messages"])
+        return replies[min(turn, len(replies) - 1)]
+
+    return reply
+
+
 @dataclass
 class FaultRates:
     """Probability of each fault per request; the rest are answered normally."""
