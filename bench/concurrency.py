@@ -24,8 +24,8 @@ from rich.console import Console
 from rich.table import Table
 
 from undertow.agents.fake_server import FakeLLMServer, Reply, by_turn
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
 
 SCRIPT = [

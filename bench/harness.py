@@ -24,10 +24,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from undertow.record import Trajectory, Usage
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episode
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
-from undertow.trajectory import Trajectory, Usage
 
 FLATNESS_TARGET = 1.5
 LOOPS = {

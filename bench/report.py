@@ -20,11 +20,11 @@ from rich.console import Console
 from rich.table import Table
 
 from undertow.envs.sandbox import open_provider
+from undertow.record import Trajectory
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, load_suite
 from undertow.scoring.html_report import REPORT_HTML, write_report
-from undertow.trajectory import Trajectory
 
 
 def smoke_run(directory: Path) -> RunStore:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from undertow import __version__
 from undertow.errors import UndertowError
-from undertow.trajectory import TrajectoryFormatError
+from undertow.record import TrajectoryFormatError
 
 app = typer.Typer(
     help="Undertow: long-horizon behavioural evaluation of LLM agents.",
@@ -141,7 +141,7 @@ def run_suite(
     ] = None,
 ) -> None:
     """Run a suite: every episode, with limits, into a run directory; then print a summary."""
-    from undertow.scenarios.session import RunRequest, start_run
+    from undertow.app.run import RunRequest, start_run
 
     request = RunRequest(
         suite=suite,
@@ -165,7 +165,7 @@ def list_things(
     what: Annotated[str, typer.Argument(help="envs, suites or agents (default: all).")] = "all",
 ) -> None:
     """List the environments, built-in suites and agents."""
-    from undertow.scenarios.catalogue import catalogue_tables
+    from undertow.app.listing import catalogue_tables
 
     tables = catalogue_tables()
     if what != "all" and what not in tables:
@@ -186,7 +186,7 @@ def show(
     ] = None,
 ) -> None:
     """List a run's episodes, or replay one: actions, observations, probe changes, errors."""
-    from undertow.scenarios.replay import show_run
+    from undertow.app.show import show_run
 
     show_run(run_dir, episode, as_json, console, memory_step=memory)
 
@@ -196,7 +196,7 @@ def score(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
 ) -> None:
     """Score a run: every metric per agent, and paired agent differences; writes scores.json."""
-    from undertow.scoring.report import score_run
+    from undertow.app.score import score_run
 
     score_run(run_dir, console)
 
@@ -227,12 +227,8 @@ def compare(
     ] = None,
 ) -> None:
     """Compare agents across runs: each metric with its interval, paired differences."""
-    from undertow.scoring.comparison import (
-        compare_runs,
-        comparison_table,
-        default_out,
-        write_comparison,
-    )
+    from undertow.app.compare import comparison_table
+    from undertow.scoring.comparison import compare_runs, default_out, write_comparison
 
     result = compare_runs(run_dirs, agent or [])
     json_path, html_path = write_comparison(result, out or default_out())

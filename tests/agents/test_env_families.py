@@ -9,9 +9,9 @@ import pytest
 
 from undertow.agents.fake_server import FakeLLMServer, Reply
 from undertow.agents.registry import make_agent
+from undertow.record import EpisodeStatus
 from undertow.scenarios.runner import run_episode
 from undertow.scenarios.suite import expand, parse_suite
-from undertow.trajectory import EpisodeStatus
 
 ENVS = {
     "repo": (

@@ -34,9 +34,9 @@ def test_missing_weights_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
 @needs_local_model
 def test_react_agent_plays_an_episode_on_the_local_model(tmp_path: Path) -> None:
     from undertow.agents.react import ReactAgent
+    from undertow.record import EpisodeStatus
     from undertow.scenarios.runner import run_episode
     from undertow.scenarios.suite import expand, parse_suite
-    from undertow.trajectory import EpisodeStatus
 
     suite = parse_suite(
         """
@@ -63,9 +63,9 @@ seeds: {public: 0}
 @needs_local_model
 def test_react_agent_works_the_helpdesk_on_the_local_model() -> None:
     from undertow.agents.react import ReactAgent
+    from undertow.record import EpisodeStatus
     from undertow.scenarios.runner import run_episode
     from undertow.scenarios.suite import expand, parse_suite
-    from undertow.trajectory import EpisodeStatus
 
     suite = parse_suite(
         """
@@ -100,10 +100,10 @@ seeds: {public: 0}
 @needs_local_model
 def test_team_agent_plays_the_orchestra_on_the_local_model() -> None:
     from undertow.agents.team import TeamAgent
+    from undertow.record import EpisodeStatus
     from undertow.scenarios.runner import run_episode
     from undertow.scenarios.suite import expand, parse_suite
     from undertow.scoring.provenance import provenance_graph
-    from undertow.trajectory import EpisodeStatus
 
     suite = parse_suite(
         """
@@ -133,7 +133,7 @@ seeds: {public: 0}
 @needs_local_model
 def test_run_with_model_local_starts_and_stops_the_server(tmp_path: Path) -> None:
     from tests.helpers import run_undertow
-    from undertow.scenarios.store import RunStore
+    from undertow.record.store import RunStore
 
     suite = tmp_path / "tiny.yaml"
     suite.write_text(

@@ -14,10 +14,10 @@ from tests.helpers import run_undertow
 from undertow.agents.fake_server import FakeLLMServer, Reply
 from undertow.agents.memory import apply_memory_change, memory_at, memory_change
 from undertow.agents.registry import make_agent
+from undertow.record import Trajectory
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episode, run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
-from undertow.trajectory import Trajectory
 
 
 @pytest.mark.parametrize(

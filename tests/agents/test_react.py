@@ -9,10 +9,10 @@ import pytest
 from undertow.agents.fake_server import FakeLLMServer, FaultRates, Reply
 from undertow.agents.react import ReactAgent
 from undertow.envs.sandbox import open_provider
+from undertow.record import EpisodeStatus
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episode, run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
-from undertow.trajectory import EpisodeStatus
 
 SUITE = """
 name: react-test

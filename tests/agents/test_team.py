@@ -12,9 +12,9 @@ import pytest
 from undertow.agents.fake_server import FakeLLMServer, Reply
 from undertow.agents.team import TeamAgent, TeamSetupError
 from undertow.envs.orchestra.env import OrchestraEnv
+from undertow.record import EpisodeStatus, PlanItem
 from undertow.scenarios.runner import run_episode
 from undertow.scenarios.suite import expand, parse_suite
-from undertow.trajectory import EpisodeStatus, PlanItem
 
 MEMBER = re.compile(r"You are (the orchestrator|worker-\d+)")
 

@@ -9,7 +9,7 @@ from gymnasium.utils.env_checker import check_env
 
 from undertow.envs.base import BehaviourEnv
 from undertow.envs.tools import Tool, ToolResult, params
-from undertow.trajectory import Action, Outcome, PlanItem
+from undertow.record import Action, Outcome, PlanItem
 
 
 class CounterEnv(BehaviourEnv):

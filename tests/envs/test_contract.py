@@ -14,7 +14,7 @@ from tests.envs.test_base import CounterEnv
 from undertow.envs.contract import ContractError, assert_contract, check_contract
 from undertow.envs.scaffold import ScaffoldError, new_env
 from undertow.envs.tools import Tool
-from undertow.trajectory import Action, ErrorEvent, ErrorRaised, PlanItem
+from undertow.record import Action, ErrorEvent, ErrorRaised, PlanItem
 
 
 def failures(env: Any, **options: Any) -> dict[str, str]:

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 import undertow.envs  # noqa: F401  (registers the environments)
 from undertow.envs.base import BehaviourEnv
 from undertow.envs.contract import ledger_problems, probe_problems
-from undertow.trajectory import Action, EpisodeKey, ErrorEvent, Trajectory
+from undertow.record import Action, EpisodeKey, ErrorEvent, Trajectory
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from undertow.cli import main
-from undertow.scenarios.store import RunStore
+from undertow.record.store import RunStore
 
 TINY = """
 name: tiny

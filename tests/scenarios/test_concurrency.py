@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from undertow.agents.fake_server import FakeLLMServer, Reply, by_turn
+from undertow.record import EpisodeStatus
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
-from undertow.trajectory import EpisodeStatus
 
 LIST_TWICE_THEN_FINISH = [
     Reply(tool="list_queue", args={}),

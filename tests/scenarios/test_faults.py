@@ -19,12 +19,12 @@ from tests.scenarios.docker_proxy import DockerOutageProxy
 from undertow.agents.scripted import OracleAgent
 from undertow.envs.sandbox.docker_backend import LABEL_RUN
 from undertow.envs.sandbox.provider import DockerPool
+from undertow.record import EpisodeStatus, Trajectory
+from undertow.record import store as store_module
+from undertow.record.store import RunStore, RunStoreError
 from undertow.scenarios import runner
-from undertow.scenarios import store as store_module
 from undertow.scenarios.runner import run_episodes
-from undertow.scenarios.store import RunStore, RunStoreError
 from undertow.scenarios.suite import Episode, expand, parse_suite
-from undertow.trajectory import EpisodeStatus, Trajectory
 
 REPO_SUITE = """
 name: faults

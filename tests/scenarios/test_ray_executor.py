@@ -19,11 +19,11 @@ from tests.helpers import run_undertow
 from undertow.agents.fake_server import FakeLLMServer, Reply, by_turn
 from undertow.envs.sandbox import open_provider
 from undertow.errors import UndertowError
+from undertow.record import EpisodeStatus, Trajectory
+from undertow.record.store import RunStore
 from undertow.scenarios.ray_executor import RayExecutor
 from undertow.scenarios.runner import ThreadExecutor, run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
-from undertow.trajectory import EpisodeStatus, Trajectory
 
 SUITE = """
 name: ray-same

@@ -9,10 +9,10 @@ import pytest
 
 from undertow.agents.scripted import OracleAgent
 from undertow.envs.sandbox import open_provider
+from undertow.record import CANARY, EpisodeStatus, Usage
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episode, run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import Episode, expand, parse_suite
-from undertow.trajectory import CANARY, EpisodeStatus, Usage
 
 SUITE = """
 name: runner-test

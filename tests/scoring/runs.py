@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
 
 FAMILIES = {

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
 from undertow.scoring.score import score_views, selective_block
 from undertow.scoring.view import EpisodeView, read_views

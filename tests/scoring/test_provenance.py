@@ -7,8 +7,9 @@ from pathlib import Path
 import networkx as nx
 import pytest
 
+from undertow.record import Trajectory
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
 from undertow.scoring.provenance import (
     claim_sources,
@@ -18,7 +19,6 @@ from undertow.scoring.provenance import (
 )
 from undertow.scoring.score import score_views
 from undertow.scoring.view import read_views
-from undertow.trajectory import Trajectory
 
 SUITE = """
 name: orchestra-teams
@@ -108,6 +108,6 @@ def test_scores_show_right_answers_and_wrong_internals_side_by_side(run: RunStor
 
 
 def test_a_trajectory_without_provenance_has_none(tmp_path: Path) -> None:
-    from undertow.trajectory import EpisodeKey
+    from undertow.record import EpisodeKey
 
     assert provenance_graph(Trajectory(key=EpisodeKey(scenario="s", seed=0, agent="a"))) is None

@@ -8,8 +8,8 @@ import pytest
 
 from undertow.agents.scripted import SloppyAgent
 from undertow.envs.sandbox import open_provider
+from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episode, run_episodes
-from undertow.scenarios.store import RunStore
 from undertow.scenarios.suite import expand, parse_suite
 from undertow.scoring.compounding import first_error_step
 from undertow.scoring.score import compare, score_views
@@ -114,8 +114,8 @@ def test_score_command_writes_scores_json(tmp_path: Path) -> None:
 
     from rich.console import Console
 
-    from undertow.scoring.report import score_run
-    from undertow.trajectory import Trajectory
+    from undertow.app.score import score_run
+    from undertow.record import Trajectory
 
     store = RunStore.create(tmp_path / "run", "x", {"seeds": {}}, 1)
     store.append(

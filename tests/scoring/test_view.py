@@ -1,5 +1,5 @@
+from undertow.record import Claim, EpisodeKey, Outcome, SubtaskOutcome, Trajectory
 from undertow.scoring.view import EpisodeView
-from undertow.trajectory import Claim, EpisodeKey, Outcome, SubtaskOutcome, Trajectory
 
 
 def test_claims_are_sorted_into_episode_subtask_abstention_and_posthoc() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol, runtime_checkable
 
-from undertow.trajectory import Action, PlanItem, Usage
+from undertow.record import Action, PlanItem, Usage
 
 
 @runtime_checkable

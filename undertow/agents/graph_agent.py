@@ -13,7 +13,7 @@ from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.graph import StateGraph
 
 from undertow.agents.llm import LLMClient, first_json_object
-from undertow.trajectory import PlanItem, Usage
+from undertow.record import PlanItem, Usage
 
 STATE_SERDE = JsonPlusSerializer(allowed_msgpack_modules=[Usage, PlanItem])
 """Checkpoints hold these of our types in the graph state; langgraph refuses others."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from undertow.trajectory import Trajectory
+from undertow.record import Trajectory
 
 MEMORY_KEY = "memory"
 

@@ -16,7 +16,7 @@ from langgraph.graph import END, START, StateGraph
 
 from undertow.agents.graph_agent import SYSTEM_PROMPT, ConversationAgent
 from undertow.agents.llm import action_from_message
-from undertow.trajectory import Usage
+from undertow.record import Usage
 
 
 class AgentState(TypedDict):

@@ -23,7 +23,7 @@ import random
 from collections import deque
 from typing import Any
 
-from undertow.trajectory import Action, PlanItem, Usage
+from undertow.record import Action, PlanItem, Usage
 
 
 class ScriptedAgent:

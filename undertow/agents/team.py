@@ -33,7 +33,7 @@ from undertow.agents.graph_agent import (
 )
 from undertow.agents.llm import action_from_message
 from undertow.errors import UndertowError
-from undertow.trajectory import Usage
+from undertow.record import Usage
 
 ORCHESTRATOR = "orchestrator"
 ROLE_TOOLS = {

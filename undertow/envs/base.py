@@ -4,7 +4,7 @@ A subclass generates its world from ``(seed, options)`` and provides tools, prob
 ``verify()``; the base class owns the loop contract:
 
 - an action is one tool call ``{"tool", "args", "confidence"?}`` (a dict, a JSON string or an
-  :class:`~undertow.trajectory.Action`); anything malformed, an unknown tool or bad arguments
+  :class:`~undertow.record.Action`); anything malformed, an unknown tool or bad arguments
   becomes an observation that says what was wrong and which tools exist, and the step counts;
 - the observation is ``{"text": str, "fields": dict}``;
 - ``info`` carries ``probes`` (the world's internal state, after every step), ``ledger`` (the
@@ -23,7 +23,7 @@ import gymnasium as gym
 from undertow.envs.ledger import ErrorLedger
 from undertow.envs.spaces import ObservationSpace, ToolCallSpace
 from undertow.envs.tools import ActionError, Tool, ToolBox, ToolResult, parse_action
-from undertow.trajectory import Action, Outcome, PlanItem
+from undertow.record import Action, Outcome, PlanItem
 
 Observation = dict[str, Any]
 SEED_RANGE = 2**31

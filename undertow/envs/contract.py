@@ -34,7 +34,7 @@ from jsonschema.exceptions import SchemaError
 import undertow.envs  # noqa: F401  (registers the built-in environments)
 from undertow.envs.base import BehaviourEnv
 from undertow.errors import UndertowError
-from undertow.trajectory import Action, PlanItem
+from undertow.record import Action, PlanItem
 
 DEFAULT_SEEDS = (0, 1, 2)
 MALFORMED_ACTIONS: tuple[Any, ...] = (

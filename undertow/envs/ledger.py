@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from undertow.trajectory import ErrorEvent, ErrorRaised, ErrorResolved, LedgerEvent, Severity
+from undertow.record import ErrorEvent, ErrorRaised, ErrorResolved, LedgerEvent, Severity
 
 
 class ErrorLedger:

@@ -9,7 +9,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from undertow.trajectory import Action
+from undertow.record import Action
 
 
 @dataclass

@@ -25,9 +25,9 @@ from typing import Any
 
 from undertow.envs.sandbox import SandboxProvider, open_provider
 from undertow.errors import UndertowError
+from undertow.record import CANARY, EpisodeStatus, Trajectory
 from undertow.scenarios.runner import accepts_provider, play_episode
 from undertow.scenarios.suite import Episode
-from undertow.trajectory import CANARY, EpisodeStatus, Trajectory
 
 FORWARDED_ENV_PREFIXES = ("UNDERTOW_", "LITELLM_", "TIKTOKEN_", "DOCKER_", "OPENAI_")
 """Environment variables the workers get from the driver (model endpoints, keys, caches)."""

@@ -23,9 +23,7 @@ from undertow.agents.base import Agent
 from undertow.agents.memory import MEMORY_KEY, memory_change
 from undertow.agents.registry import make_agent
 from undertow.envs.sandbox import SandboxProvider
-from undertow.scenarios.store import RunStore
-from undertow.scenarios.suite import Episode, env_options
-from undertow.trajectory import (
+from undertow.record import (
     CANARY,
     Action,
     Claim,
@@ -34,6 +32,8 @@ from undertow.trajectory import (
     Trajectory,
     Usage,
 )
+from undertow.record.store import RunStore
+from undertow.scenarios.suite import Episode, env_options
 
 
 @dataclass(frozen=True)

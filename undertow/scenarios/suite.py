@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 import undertow.envs
 from undertow.errors import UndertowError
-from undertow.trajectory import EpisodeKey
+from undertow.record import EpisodeKey
 
 BUILTIN_SUITES = Path(__file__).parent / "suites"
 SEEDS_PATTERN = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")

@@ -18,8 +18,6 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-
 from undertow.errors import UndertowError
 from undertow.scoring.charts import interval_chart
 from undertow.scoring.compounding import error_free_horizon
@@ -163,7 +161,7 @@ def compare_runs(directories: Sequence[Path], agents: Sequence[str] = ()) -> dic
     }
 
 
-def _with_interval(found: dict[str, Any] | None, digits: int = 3) -> str:
+def with_interval(found: dict[str, Any] | None, digits: int = 3) -> str:
     if found is None:
         return "-"
     return f"{found['value']:.{digits}f} [{found['low']:.{digits}f}, {found['high']:.{digits}f}]"
@@ -178,32 +176,6 @@ def verdict(metric: str, difference: dict[str, Any] | None, a: str, b: str) -> s
     if better is None:
         return f"{higher} higher"
     return f"{higher} higher (better)" if better else f"{higher} higher (worse)"
-
-
-def comparison_table(result: dict[str, Any]) -> Table:
-    """The terminal table: per pair and metric, both values, the difference, the verdict."""
-    table = Table(title="Agents compared (95% intervals; verdict only where the difference's "
-                  "interval excludes 0)", box=None, padding=(0, 1, 0, 0))  # fmt: skip
-    for column in ("A", "B", "pairs", "metric", "A value", "B value", "A - B", "verdict"):
-        table.add_column(column, no_wrap=True)
-    contenders = result["contenders"]
-    for comparison in result["comparisons"]:
-        a, b = comparison["a"], comparison["b"]
-        for metric in METRICS:
-            difference = comparison["metrics"][metric]
-            if difference is None:
-                continue
-            table.add_row(
-                a,
-                b,
-                str(comparison["pairs"]),
-                metric,
-                _with_interval(contenders[a]["values"][metric]),
-                _with_interval(contenders[b]["values"][metric]),
-                f"{difference['mean']:+.3f} [{difference['low']:+.3f}, {difference['high']:+.3f}]",
-                verdict(metric, difference, a, b),
-            )
-    return table
 
 
 def forest_plots(result: dict[str, Any]) -> list[str]:
@@ -253,7 +225,7 @@ def write_comparison(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
             result=result,
             rows=rows,
             metrics=list(METRICS),
-            interval=_with_interval,
+            interval=with_interval,
             verdict=verdict,
             charts=[Markup(svg) for svg in forest_plots(result)],
             css=Markup((TEMPLATES / "report.css").read_text()),

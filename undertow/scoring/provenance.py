@@ -12,7 +12,7 @@ from typing import Any
 
 import networkx as nx
 
-from undertow.trajectory import Trajectory
+from undertow.record import Trajectory
 
 
 def provenance_graph(episode: Trajectory | dict[str, Any]) -> nx.DiGraph | None:

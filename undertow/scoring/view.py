@@ -1,7 +1,7 @@
 """What scoring reads of a trajectory: a light, flat view that is quick to build.
 
 Scoring thousands of long trajectories must not rebuild every step as a model, so a view can
-be made from a :class:`~undertow.trajectory.Trajectory` or straight from its JSON dict.
+be made from a :class:`~undertow.record.Trajectory` or straight from its JSON dict.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from undertow.trajectory import Trajectory
+from undertow.record import Trajectory
 
 
 @dataclass(frozen=True)

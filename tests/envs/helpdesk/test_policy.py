@@ -1,7 +1,7 @@
 import random
 
 from undertow.envs.helpdesk.policy import policy_document, policy_sections, search
-from undertow.trajectory import CANARY
+from undertow.record import CANARY
 
 
 def test_search_finds_the_relevant_section() -> None:

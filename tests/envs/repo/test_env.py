@@ -18,7 +18,7 @@ from undertow.agents.scripted import (
     TamperAgent,
 )
 from undertow.envs.repo.env import RepoEnv
-from undertow.trajectory import Outcome
+from undertow.record import Outcome
 
 SLOW_SLOPPY = [(1, 0.4), (5, 0.5), (7, 0.3), (11, 0.5), (13, 0.7)]
 

@@ -8,7 +8,7 @@ import pytest
 
 from undertow.envs.repo.catalogue import BUG_KINDS, CATALOGUE
 from undertow.envs.repo.generator import bug_sites, generate, render_function
-from undertow.trajectory import CANARY
+from undertow.record import CANARY
 
 
 def test_catalogue_covers_every_bug_kind() -> None:

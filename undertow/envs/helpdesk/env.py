@@ -40,7 +40,7 @@ from undertow.envs.helpdesk.world import (
     record_name,
 )
 from undertow.envs.tools import ActionError, Tool, ToolResult, params
-from undertow.trajectory import Action, Claim, Outcome, PlanItem, Severity, SubtaskOutcome
+from undertow.record import Action, Claim, Outcome, PlanItem, Severity, SubtaskOutcome
 
 MINUTES = {
     "list_queue": 1,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from undertow.envs.helpdesk.database import Database
 from undertow.envs.helpdesk.world import Ticket
-from undertow.trajectory import Severity
+from undertow.record import Severity
 
 FIELD_ERRORS = {
     "refunded_cents": "wrong_refund",

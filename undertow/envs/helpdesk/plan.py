@@ -8,7 +8,7 @@ on a repeated ticket again, guessing at what must be escalated, escalating what 
 from __future__ import annotations
 
 from undertow.envs.helpdesk.world import Operation, Ticket
-from undertow.trajectory import Action, PlanItem
+from undertow.record import Action, PlanItem
 
 CONFIDENCE = 0.9
 REPLIES = {

@@ -10,7 +10,7 @@ import random
 import re
 from dataclasses import dataclass
 
-from undertow.trajectory import CANARY
+from undertow.record import CANARY
 
 REFUND_WINDOW_DAYS = {"standard": 14, "silver": 30, "gold": 60}
 """Days from delivery to the day the ticket was opened within which a refund is allowed."""

@@ -41,7 +41,7 @@ from undertow.envs.orchestra.world import (
     worker_briefing,
 )
 from undertow.envs.tools import ActionError, Tool, ToolResult, params
-from undertow.trajectory import Claim, Outcome, PlanItem, Severity, SubtaskOutcome
+from undertow.record import Claim, Outcome, PlanItem, Severity, SubtaskOutcome
 
 ORCHESTRATOR = "orchestrator"
 CONFIDENCE = {"type": "number", "minimum": 0, "maximum": 1}

@@ -16,7 +16,7 @@ answers. Data-room questions go to the token's holder; the rest to workers in tu
 from __future__ import annotations
 
 from undertow.envs.orchestra.world import Document, Question, World
-from undertow.trajectory import Action, PlanItem
+from undertow.record import Action, PlanItem
 
 CONFIDENCE = 0.9
 ORCHESTRATOR = "orchestrator"

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 
 from undertow.envs.orchestra.world import Document, World, normalise
-from undertow.trajectory import Severity
+from undertow.record import Severity
 
 Carried = dict[str, list[str]]
 """What a message carries: a document id (an obeyed instruction) or ``"token"`` -> error ids."""

@@ -25,7 +25,7 @@ import random
 from dataclasses import dataclass
 from functools import cached_property
 
-from undertow.trajectory import CANARY
+from undertow.record import CANARY
 
 ATTRIBUTES = ("headquarters", "founded", "ceo", "employees")
 CHANGEABLE = ("headquarters", "ceo", "employees")

@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from undertow.envs.repo.sprint import Evaluation, SprintEnv, TaskResult
 from undertow.envs.sandbox import SandboxProvider
 from undertow.errors import UndertowError
-from undertow.trajectory import Action, ErrorEvent, PlanItem
+from undertow.record import Action, ErrorEvent, PlanItem
 
 HIDDEN_TEST_SECONDS = 300.0
 VISIBLE_SUITE = "visible-tests"

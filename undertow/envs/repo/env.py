@@ -17,7 +17,7 @@ from typing import Any
 from undertow.envs.repo.generator import Case, RepoWorld, Ticket, generate
 from undertow.envs.repo.sprint import Evaluation, SprintEnv, TaskResult
 from undertow.envs.sandbox import SandboxProvider
-from undertow.trajectory import Action, ErrorEvent, Outcome, PlanItem
+from undertow.record import Action, ErrorEvent, Outcome, PlanItem
 
 HARNESS_SOURCE = (Path(__file__).parent / "harness.py").read_text()
 TEST_COMMAND = "python3 -m unittest discover -s tests -t ."

@@ -32,7 +32,7 @@ from undertow.envs.repo.catalogue import (
     MODULE_ORDER,
     Entry,
 )
-from undertow.trajectory import CANARY
+from undertow.record import CANARY
 
 MARKER = re.compile(r"⟦(\w+):(.*?)\|(.*?)⟧", re.DOTALL)
 EASY_KINDS = ("off_by_one", "wrong_operator", "boundary", "wrong_default")

@@ -27,7 +27,7 @@ from undertow.envs.sandbox import (
 )
 from undertow.envs.sandbox.base import WorkerSandbox
 from undertow.envs.tools import ActionError, Tool, ToolResult, params
-from undertow.trajectory import Action, Claim, ErrorEvent, Outcome, Severity, SubtaskOutcome
+from undertow.record import Action, Claim, ErrorEvent, Outcome, Severity, SubtaskOutcome
 
 READ_LIMIT = 100_000
 TASK_ERRORS = ("wrong_fix", "cascade_failure", "regression")

@@ -7,7 +7,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from undertow.trajectory import (
+from undertow.record import (
     SCHEMA_VERSION,
     Action,
     Claim,

@@ -19,15 +19,17 @@ from rich.progress import (
 
 from undertow.agents.local_model import CLIENT_OPTIONS, LocalModelServer
 from undertow.agents.registry import LLM_AGENTS, make_agent
+from undertow.app.score import agent_table
 from undertow.envs.sandbox import open_provider
 from undertow.errors import UndertowError
+from undertow.record import EpisodeStatus, Trajectory
+from undertow.record.store import RunStore, write_failed
 from undertow.scenarios.runner import (
     EpisodeExecutor,
     ThreadExecutor,
     accepts_provider,
     run_episodes,
 )
-from undertow.scenarios.store import RunStore, write_failed
 from undertow.scenarios.suite import (
     AgentSpec,
     Suite,
@@ -37,10 +39,9 @@ from undertow.scenarios.suite import (
     parse_seeds,
 )
 from undertow.scoring.html_report import write_report
-from undertow.scoring.report import agent_table, write_scores
+from undertow.scoring.report import write_scores
 from undertow.scoring.score import score_views
 from undertow.scoring.view import EpisodeView
-from undertow.trajectory import EpisodeStatus, Trajectory
 
 SANDBOX_BACKENDS = ("auto", "docker", "local")
 EXECUTORS = ("threads", "ray")

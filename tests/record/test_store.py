@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from undertow.scenarios.store import RunStore, RunStoreError, read_records
-from undertow.trajectory import CANARY, EpisodeKey, Trajectory
+from undertow.record import CANARY, EpisodeKey, Trajectory
+from undertow.record.store import RunStore, RunStoreError, read_records
 
 
 def trajectory(seed: int) -> Trajectory:

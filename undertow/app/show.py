@@ -12,8 +12,8 @@ from rich.table import Table
 
 from undertow.agents.memory import memory_at
 from undertow.errors import UndertowError
-from undertow.scenarios.store import RunStore, RunStoreError
-from undertow.trajectory import ErrorRaised, Trajectory
+from undertow.record import ErrorRaised, Trajectory
+from undertow.record.store import RunStore, RunStoreError
 
 EXCERPT = 160
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from undertow import __version__
 from undertow.errors import UndertowError
-from undertow.trajectory import CANARY, Trajectory, TrajectoryFormatError
+from undertow.record import CANARY, Trajectory, TrajectoryFormatError
 
 MANIFEST = "manifest.json"
 TRAJECTORIES = "trajectories.jsonl"
