@@ -12,6 +12,7 @@ from undertow.envs.sandbox.base import (
     SandboxFileNotFound,
     SandboxLimits,
     SandboxPathError,
+    SandboxRequestError,
     SandboxUnavailable,
 )
 from undertow.envs.sandbox.manifest import Manifest, ManifestDiff, diff_manifests
@@ -27,6 +28,7 @@ __all__ = [
     "SandboxLimits",
     "SandboxPathError",
     "SandboxProvider",
+    "SandboxRequestError",
     "SandboxUnavailable",
     "diff_manifests",
     "open_provider",
