@@ -1,28 +1,25 @@
 """``undertow/Repo-v0``: a generated Python project and a sprint of tickets, in a sandbox.
 
-The world comes from :func:`undertow.envs.repo.generator.generate`; the hidden tests run
-through the stdlib harness inside the sandbox after every mutating step. The ledger's causal
-links are found by counterfactual: a failing ticket is re-run with the functions of earlier
-failed tickets swapped for their correct text; those whose swap changes its results are its
-``caused_by``, and if swapping them all makes it pass, the failure is a ``cascade_failure``.
+The world comes from :func:`undertow.envs.repo.generator.generate`; after every mutating step
+whose sources changed, the hidden tests run isolated from the workspace and from the verdict
+(:mod:`undertow.envs.repo.grader`). The ledger's causal links are found by counterfactual: a
+failing ticket is re-run with the functions of earlier failed tickets swapped for their
+correct text (in an isolated evaluation too, so the fix never reaches a place the agent can
+read); those whose swap changes its results are its ``caused_by``, and if swapping them all
+makes it pass, the failure is a ``cascade_failure``.
 """
 
 from __future__ import annotations
 
-import json
-import uuid
-from pathlib import Path
 from typing import Any
 
 from undertow.envs.repo.generator import Case, RepoWorld, Ticket, generate
+from undertow.envs.repo.grader import CaseGrader, Results
 from undertow.envs.repo.sprint import Evaluation, SprintEnv, TaskResult
 from undertow.envs.sandbox import SandboxProvider
 from undertow.record import Action, ErrorEvent, Outcome, PlanItem
 
-HARNESS_SOURCE = (Path(__file__).parent / "harness.py").read_text()
 TEST_COMMAND = "python3 -m unittest discover -s tests -t ."
-
-Results = dict[str, tuple[bool, str]]
 
 
 class RepoEnv(SprintEnv):
@@ -49,6 +46,7 @@ class RepoEnv(SprintEnv):
             perturb=perturb,
         )
         self.world: RepoWorld | None = None
+        self.grader: CaseGrader | None = None
 
     test_command = TEST_COMMAND
 
@@ -72,28 +70,14 @@ class RepoEnv(SprintEnv):
         )
         return dict(world.files), task
 
-    def _hidden(self, cases: list[Case], patches: dict[str, str] | None = None) -> Results:
-        """Run cases with the harness inside the sandbox; leaves no file behind."""
+    def _prepare_grading(self) -> None:
         assert self.world is not None
-        box = self._sandbox()
-        token = uuid.uuid4().hex[:12]
-        script, job = f".undertow-{token}.py", f".undertow-{token}.json"
-        payload = {
-            "package": self.world.package,
-            "tests": [c.as_job() for c in cases],
-            "patches": patches or {},
-        }
-        box.write_file(script, HARNESS_SOURCE)
-        box.write_file(job, json.dumps(payload))
-        run = box.exec(
-            f"python3 {script} {job}; status=$?; rm -f {script} {job}; exit $status", timeout=120
-        )
-        try:
-            raw = json.loads(run.stdout.strip().splitlines()[-1])
-            return {key: (bool(value[0]), str(value[1])) for key, value in raw.items()}
-        except (IndexError, ValueError, TypeError):
-            why = f"hidden tests could not run: {(run.stderr or run.note)[-300:]}"
-            return {case.id: (False, why) for case in cases}
+        self.grader = CaseGrader(self._sandbox(), self.world.package)
+
+    def _hidden(self, cases: list[Case], patches: dict[str, str] | None = None) -> Results:
+        """Run cases against the workspace as last snapshot, isolated; compare on the host."""
+        assert self.grader is not None
+        return self.grader.results(cases, self.manifest, patches)
 
     def _evaluate(self) -> Evaluation:
         assert self.world is not None

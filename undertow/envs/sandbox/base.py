@@ -79,6 +79,21 @@ class ExecResult:
         return self.exit_code == 0 and not self.timed_out
 
 
+@dataclass(frozen=True)
+class IsolatedRun:
+    """What a grader's isolated evaluation reported: the bytes its result channel carried
+    (only what the agent's code returned, never a verdict) and how the run ended."""
+
+    channel: bytes
+    output: str
+    exit_code: int
+    timed_out: bool
+    overflow: bool
+    refused: list[str] = field(default_factory=list)
+    """Workspace files that were not copied into the evaluation, and why."""
+    duration: float = 0.0
+
+
 @runtime_checkable
 class Sandbox(Protocol):
     """An isolated workspace where an environment runs commands and keeps files."""
@@ -103,22 +118,9 @@ class Sandbox(Protocol):
     def list_files(self, path: str = ".", recursive: bool = True) -> list[str]: ...
     def snapshot(self, excludes: tuple[str, ...] = ()) -> Manifest: ...
     def set_deadline(self, seconds: float | None) -> None: ...
+    def grader_put(self, files: dict[str, str | bytes]) -> None: ...
+    def run_isolated(self, timeout: float, **spec: Any) -> IsolatedRun: ...
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class IsolatedRun:
-    """What a grader's isolated evaluation reported: the bytes its result channel carried
-    (only what the agent's code returned, never a verdict) and how the run ended."""
-
-    channel: bytes
-    output: str
-    exit_code: int
-    timed_out: bool
-    overflow: bool
-    refused: list[str] = field(default_factory=list)
-    """Workspace files that were not copied into the evaluation, and why."""
-    duration: float = 0.0
 
 
 REQUEST_WAIT_SECONDS = 60.0
