@@ -7,6 +7,7 @@ One protocol (:class:`Sandbox`) and two backends that pass the same contract tes
 
 from undertow.envs.sandbox.base import (
     ExecResult,
+    IsolatedRun,
     Sandbox,
     SandboxError,
     SandboxFileNotFound,
@@ -20,6 +21,7 @@ from undertow.envs.sandbox.provider import SandboxProvider, open_provider
 
 __all__ = [
     "ExecResult",
+    "IsolatedRun",
     "Manifest",
     "ManifestDiff",
     "Sandbox",

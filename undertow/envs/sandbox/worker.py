@@ -53,7 +53,8 @@ GRADER_PYTHON_FLAGS = ("-I", "-S", "-B")
 
 
 class RequestError(Exception):
-    """A request the worker refuses; ``kind`` is path, not_found, bad_request, invalid or io."""
+    """A request the worker refuses; ``kind`` is path, not_found, bad_request, invalid or io
+    (and ``internal`` for a failure nobody foresaw)."""
 
     def __init__(self, kind: str, message: str) -> None:
         super().__init__(message)
@@ -718,7 +719,7 @@ class Worker:
         except (OSError, subprocess.SubprocessError) as exc:
             return _error("io", f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # a bug or a request nobody foresaw: an answer, not a crash
-            return _error("bad_request", f"{type(exc).__name__}: {exc}"[:500])
+            return _error("internal", f"{type(exc).__name__}: {exc}"[:500])
         return {"ok": True, "result": result}
 
     def _dispatch(self, request: dict[str, Any]) -> Any:
@@ -836,8 +837,9 @@ class Worker:
 
         ``mode`` ``python``: the trusted ``runner`` runs ``job`` in a child of a zygote,
         confined to the tree (chroot and the grading user when root). ``command``: ``argv``
-        runs in the tree as the grading user, with the result channel on fd 3. Either way the
-        answer holds what the channel said, never a verdict."""
+        runs in the tree as the grading user, the result channel's descriptor in
+        ``$UNDERTOW_RESULT_FD``. Either way the answer holds what the channel said, never a
+        verdict."""
         seconds = timeout_value(request.get("timeout", 60.0))
         limit = int(request.get("result_limit", GRADER_RESULT_LIMIT))
         self._runs += 1
@@ -915,19 +917,20 @@ class Worker:
             os.chmod(home, 0o700)
         given = request.get("env", {})
         env = {
+            "PATH": self.config.base_env.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
             **{text(k, "an environment name"): text(v, k) for k, v in given.items()},
             "HOME": home,
             "TMPDIR": home,
             "PYTHONDONTWRITEBYTECODE": "1",
-            "UNDERTOW_RESULT_FD": "3",
         }
         result_r, result_w = os.pipe()
+        env["UNDERTOW_RESULT_FD"] = str(result_w)
         limits = self._limits()
 
         def confine() -> None:
             for name, value in limits.items():
                 resource.setrlimit(getattr(resource, name), (value, value))
-            os.dup2(result_w, 3)
 
         try:
             proc = subprocess.Popen(
@@ -957,7 +960,8 @@ class Worker:
                 assert uid is not None
                 kill_user(uid)
 
-        streams = {result_r: limit + 1, proc.stdout.fileno(): 4000}
+        output_fd = proc.stdout.fileno()
+        streams = {result_r: limit + 1, output_fd: 4000}
         outputs, totals, timed_out = _collect(proc, streams, seconds, end)
         returncode = proc.wait()
         proc.stdout.close()
@@ -965,7 +969,7 @@ class Worker:
         channel = bytes(outputs[result_r][:limit])
         return {
             "channel": base64.b64encode(channel).decode("ascii"),
-            "output": bytes(outputs[proc.stdout.fileno()]).decode("utf-8", "replace"),
+            "output": bytes(outputs[output_fd]).decode("utf-8", "replace"),
             "exit_code": returncode,
             "timed_out": timed_out,
             "overflow": totals[result_r] > limit,
