@@ -218,7 +218,7 @@ class OwnRepoEnv(SprintEnv):
             for spec in self.sprint.tasks
         }
         listed = "\n\n".join(f"{t.id}: {t.instruction}" for t in self.sprint.tasks)
-        task = (
+        text = (
             f"You are working in a git repository. Complete the {len(self._tasks)} tickets "
             f"below. Visible tests: `{self.sprint.test_command}` (tool run_tests). Do not change "
             "the tests. After each ticket, call submit_ticket with your confidence that it is "
@@ -226,7 +226,7 @@ class OwnRepoEnv(SprintEnv):
         )
         self._stable: set[str] | None = None
         self._evaluations: dict[str, Evaluation] = {}
-        return dict(self._files), task
+        return dict(self._files), text
 
     def _prepare_grading(self) -> None:
         """The grader's private store: the repository as it starts, the hidden tests and the
