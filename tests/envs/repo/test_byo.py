@@ -48,7 +48,7 @@ def test_hidden_tests_never_enter_the_workspace(env: OwnRepoEnv) -> None:
         "tests/__init__.py",
         "tests/test_calc.py",
     ]
-    found = env.box.exec("grep -rl 'test_add\\|TestDouble\\|hidden_' . /tmp 2>/dev/null || true")
+    found = env.box.exec("grep -rl 'test_add\\|TestDouble\\|hidden_' . 2>/dev/null || true")
     assert found.stdout == ""
 
 

@@ -101,7 +101,10 @@ class CaseGrader:
         self.timeout = timeout
         self.evaluations = 0
         """Isolated evaluations run so far (results served from the cache do not count)."""
-        self._cache: OrderedDict[str, Results] = OrderedDict()
+        self.forgery = ""
+        """Why the last results' channel could not be trusted (the agent's code wrote to it:
+        the runner never writes a line twice, garbled or for a case not asked), or empty."""
+        self._cache: OrderedDict[str, tuple[Results, str]] = OrderedDict()
 
     def sources(self, manifest: Manifest) -> list[str]:
         """The package's Python sources in the workspace: what an evaluation copies."""
@@ -125,16 +128,17 @@ class CaseGrader:
                 [[(p, manifest[p]) for p in sources], patches or {}, [c.id for c in cases]]
             ).encode()
         ).hexdigest()
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        results = self._evaluate(cases, sources, patches or {})
-        self._cache[key] = results
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        if key not in self._cache:
+            self._cache[key] = self._evaluate(cases, sources, patches or {})
+            if len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(key)
+        results, self.forgery = self._cache[key]
         return results
 
-    def _evaluate(self, cases: list[Case], sources: list[str], patches: dict[str, str]) -> Results:
+    def _evaluate(
+        self, cases: list[Case], sources: list[str], patches: dict[str, str]
+    ) -> tuple[Results, str]:
         self.evaluations += 1
         job = {
             "package": self.package,
@@ -157,7 +161,7 @@ class CaseGrader:
         reported = "it overflowed" if run.overflow else read_channel(run.channel, wanted)
         if isinstance(reported, str):
             why = f"the result channel cannot be trusted: {reported}"
-            return {c.id: (False, why) for c in cases}
+            return {c.id: (False, why) for c in cases}, reported
         missing = (
             f"no result: the evaluation timed out after {self.timeout:g}s"
             if run.timed_out
@@ -176,4 +180,4 @@ class CaseGrader:
             else:
                 detail = f"returned {value!r}, expected {case.expected!r}"
                 results[case.id] = (False, detail[:300])
-        return results
+        return results, ""

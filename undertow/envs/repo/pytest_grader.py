@@ -72,6 +72,8 @@ class SessionReport:
     passed: dict[str, bool] = field(default_factory=dict)
     problem: str = ""
     """Why nothing in the report can be trusted (then ``passed`` is empty)."""
+    forged: bool = False
+    """True when the channel holds what the reporter never writes (the agent's code did)."""
 
     def ok(self, nodeid: str) -> bool:
         return self.passed.get(nodeid, False)
@@ -80,7 +82,7 @@ class SessionReport:
 def read_report(run: IsolatedRun) -> SessionReport:
     """Parse the reporter's channel; a cut, garbled or overflowing channel trusts nothing."""
     if run.overflow:
-        return SessionReport(problem="the reporter's channel overflowed")
+        return SessionReport(problem="the reporter's channel overflowed", forged=True)
     good: set[str] = set()
     bad: set[str] = set()
     calls: set[str] = set()
@@ -88,24 +90,30 @@ def read_report(run: IsolatedRun) -> SessionReport:
     try:
         lines = run.channel.decode("utf-8").splitlines()
     except UnicodeDecodeError:
-        return SessionReport(problem="the reporter's channel is not UTF-8")
+        return SessionReport(problem="the reporter's channel is not UTF-8", forged=True)
     for number, line in enumerate(lines, start=1):
         try:
             record = json.loads(line)
         except ValueError:
-            return SessionReport(problem=f"line {number} of the reporter's channel is not JSON")
+            return SessionReport(
+                problem=f"line {number} of the reporter's channel is not JSON", forged=True
+            )
         if not isinstance(record, dict):
-            return SessionReport(problem=f"line {number} of the reporter's channel is no record")
+            return SessionReport(
+                problem=f"line {number} of the reporter's channel is no record", forged=True
+            )
         if "finished" in record:
             finished = True
             continue
         nodeid, when, outcome = record.get("nodeid"), record.get("when"), record.get("outcome")
         if not isinstance(nodeid, str) or not isinstance(outcome, str):
-            return SessionReport(problem=f"line {number} of the reporter's channel is no record")
+            return SessionReport(
+                problem=f"line {number} of the reporter's channel is no record", forged=True
+            )
         base = nodeid.split("[", 1)[0]
         if when == "call":
             if nodeid in calls:
-                return SessionReport(problem=f"test {nodeid} was reported twice")
+                return SessionReport(problem=f"test {nodeid} was reported twice", forged=True)
             calls.add(nodeid)
         (good if when == "call" and outcome == "passed" else bad).add(base)
     if not finished:
