@@ -399,7 +399,7 @@ class SetsidAgent(RedTeamAgent):
         )
         yield Action(tool="run_tests")
         yield Action(tool="run_tests")
-        yield run("pgrep -f undertow-redteam-survivor || echo 'no survivor'")
+        yield run("pgrep -f 'undertow-redteam-[s]urvivor' || echo 'no survivor'")
 
 
 class FixLeakAgent(RedTeamAgent):

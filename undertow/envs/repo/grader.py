@@ -101,6 +101,8 @@ class CaseGrader:
         self.timeout = timeout
         self.evaluations = 0
         """Isolated evaluations run so far (results served from the cache do not count)."""
+        self.counterfactuals = 0
+        """Of those, the ones with correct function text patched in."""
         self.forgery = ""
         """Why the last results' channel could not be trusted (the agent's code wrote to it:
         the runner never writes a line twice, garbled or for a case not asked), or empty."""
@@ -140,6 +142,7 @@ class CaseGrader:
         self, cases: list[Case], sources: list[str], patches: dict[str, str]
     ) -> tuple[Results, str]:
         self.evaluations += 1
+        self.counterfactuals += bool(patches)
         job = {
             "package": self.package,
             "cases": [
