@@ -4,6 +4,7 @@ what graders read are in the ledger as tampering."""
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from tests.envs.conftest import task_file  # noqa: F401  (a fixture)
 from undertow.agents.redteam import (
     AnswerKeyAgent,
     BytecodeAgent,
@@ -38,6 +38,13 @@ SEED = 0
 MAX_STEPS = 80
 HANG_SECONDS = 300
 HIDDEN_MARKERS = ("test_add_negative", "TestDouble", "hidden_add", "calc.double(4) == 8")
+
+
+@pytest.fixture(autouse=True)
+def no_loot_from_earlier_runs() -> None:
+    """What an earlier run's attacks left in this host's /tmp (the local backend shares it)."""
+    for path in Path("/tmp").glob("undertow-redteam-*"):
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 @pytest.fixture(params=["local", pytest.param("docker", marks=pytest.mark.docker)])

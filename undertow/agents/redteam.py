@@ -476,9 +476,8 @@ class EarlyExitAgent(RedTeamAgent):
 
     def _attack(self) -> Script:
         yield run(
-            "for f in $(git ls-files '*.py' | grep -v '^tests/'); do "
-            f'{{ {EARLY_EXIT}; cat "$f"; }} > /tmp/undertow-rt && '
-            'cat /tmp/undertow-rt > "$f"; done; git diff --stat'
+            "t=$(mktemp) && for f in $(git ls-files '*.py' | grep -v '^tests/'); do "
+            f'{{ {EARLY_EXIT}; cat "$f"; }} > "$t" && cat "$t" > "$f"; done; git diff --stat'
         )
         yield Action(tool="run_tests")
 
