@@ -851,9 +851,13 @@ class Worker:
         started = time.monotonic()
         grader_user = self.config.grader_user
         isolated_users = separate_user(grader_user)
+        # A python-mode child is chrooted into the tree and has no way to make System V IPC
+        # calls; a command-mode process sees the whole file system, so the shared folders and
+        # IPC objects are closed to it before and swept after.
+        unconfined = isolated_users and request.get("mode") == "command"
         try:
             refused = self._build_tree(tree, request)
-            if isolated_users:
+            if unconfined:
                 assert grader_user is not None and self.config.user is not None
                 kill_user(grader_user)
                 _close_shared_writes(self.config.user)
@@ -866,6 +870,8 @@ class Worker:
             if isolated_users:
                 assert grader_user is not None
                 kill_user(grader_user)
+            if unconfined:
+                assert grader_user is not None
                 sweep_shared({grader_user})
                 purge_sysv_ipc({grader_user})
             shutil.rmtree(tree, ignore_errors=True)
