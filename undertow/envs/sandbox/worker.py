@@ -225,8 +225,33 @@ def _count_processes_of(uid: int) -> int:
     return count
 
 
+PR_SET_NO_NEW_PRIVS = 38
+_LIBC: list[Any] = []
+
+
+def _prctl() -> Any:
+    """libc's prctl, loaded before a fork (a forked child should not load libraries)."""
+    if not _LIBC:
+        try:
+            import ctypes
+
+            _LIBC.append(ctypes.CDLL(None, use_errno=True).prctl)
+        except (OSError, AttributeError):
+            _LIBC.append(None)
+    return _LIBC[0]
+
+
+def _no_new_privileges(prctl: Any) -> None:
+    """No setuid program the process runs gains privileges (docker sets this for containers)."""
+    if prctl is not None:
+        prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+
+
 def _child_setup(config: WorkerConfig, nproc: int | None) -> Any:
+    prctl = _prctl()
+
     def setup() -> None:
+        _no_new_privileges(prctl)
         if config.cpu_seconds:
             resource.setrlimit(resource.RLIMIT_CPU, (config.cpu_seconds, config.cpu_seconds + 1))
         if config.memory_bytes:
@@ -933,8 +958,10 @@ class Worker:
         result_r, result_w = os.pipe()
         env["UNDERTOW_RESULT_FD"] = str(result_w)
         limits = self._limits()
+        prctl = _prctl()
 
         def confine() -> None:
+            _no_new_privileges(prctl)
             for name, value in limits.items():
                 resource.setrlimit(getattr(resource, name), (value, value))
 
