@@ -378,6 +378,8 @@ def run_command(
     extra = {text(k, "an environment name"): text(v, f"${k}") for k, v in (env or {}).items()}
     full_env = {**config.base_env, **extra}
     target_uid = config.user if config.user is not None else os.getuid()
+    if separate_user(config.user):
+        kill_user(target_uid)  # whatever escaped an earlier command: nothing runs beside this one
     nproc = _count_processes_of(target_uid) + config.processes if config.processes else None
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -880,6 +882,9 @@ class Worker:
         # calls; a command-mode process sees the whole file system, so the shared folders and
         # IPC objects are closed to it before and swept after.
         unconfined = isolated_users and request.get("mode") == "command"
+        if separate_user(self.config.user):
+            assert self.config.user is not None
+            kill_user(self.config.user)  # no process of the agent's runs while graders work
         try:
             refused = self._build_tree(tree, request)
             if unconfined:
