@@ -6,6 +6,7 @@ import contextlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from rich.console import Console
 from rich.progress import (
@@ -21,7 +22,7 @@ from undertow.agents.local_model import CLIENT_OPTIONS, LocalModelServer
 from undertow.agents.registry import LLM_AGENTS, SCRIPTED, make_agent
 from undertow.app.score import agent_table
 from undertow.envs.sandbox import open_provider
-from undertow.envs.sandbox.provider import docker_unusable_reason
+from undertow.envs.sandbox.provider import BackendName, docker_unusable_reason
 from undertow.errors import UndertowError
 from undertow.record import EpisodeStatus, Trajectory
 from undertow.record.store import RunStore, write_failed
@@ -157,7 +158,7 @@ def _open_executor(
         return executor
     needs_sandbox = any(accepts_provider(s.env) for s in suite.scenarios)
     provider = (
-        open_provider(request.sandbox, run_id=run_id, warm=request.parallel)
+        open_provider(cast(BackendName, request.sandbox), run_id=run_id, warm=request.parallel)
         if needs_sandbox
         else None
     )
