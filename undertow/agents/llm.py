@@ -120,7 +120,7 @@ class LLMClient:
             kwargs["tools"] = [{"type": "function", "function": tool} for tool in tools]
             kwargs["tool_choice"] = "auto"
         elif tools:
-            kwargs["messages"] = [*messages, {"role": "system", "content": _tools_prompt(tools)}]
+            kwargs["messages"] = with_tools_prompt(messages, _tools_prompt(tools))
             kwargs["response_format"] = self._response_format("action", action_schema(tools))
         elif schema is not None:
             kwargs["response_format"] = self._response_format("answer", schema)
@@ -194,6 +194,16 @@ def action_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
         },
         "required": ["tool", "args"],
     }
+
+
+def with_tools_prompt(messages: list[dict[str, Any]], prompt: str) -> list[dict[str, Any]]:
+    """The messages with the tools described in the leading system message, so that the part
+    of the prompt that stays the same from step to step comes first (a server that keeps its
+    KV cache, like llama.cpp's, then evaluates only the new turns)."""
+    if messages and messages[0].get("role") == "system":
+        system = {**messages[0], "content": f"{messages[0].get('content') or ''}\n\n{prompt}"}
+        return [system, *messages[1:]]
+    return [{"role": "system", "content": prompt}, *messages]
 
 
 def _tools_prompt(tools: list[dict[str, Any]]) -> str:

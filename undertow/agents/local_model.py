@@ -10,6 +10,7 @@ is weak; it is real, needs no key, and is the default where no model is configur
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
 import subprocess
 import sys
@@ -58,9 +59,15 @@ def _free_port() -> int:
 
 
 class LocalModelServer:
-    """``with LocalModelServer() as server:`` then ``server.model`` and ``server.api_base``."""
+    """``with LocalModelServer() as server:`` then ``server.model`` and ``server.api_base``.
 
-    def __init__(self, port: int | None = None) -> None:
+    The server uses every core (``threads``, default: all) for generation and prompt
+    evaluation, and computes logits only for the last token; llama.cpp keeps the previous
+    request's tokens in its KV cache and evaluates only what follows the common prefix, so the
+    agents lay their prompts out with the stable part first (see ``llm.py`` and ``react.py``).
+    Its output goes to ``log``."""
+
+    def __init__(self, port: int | None = None, *, threads: int | None = None) -> None:
         if importlib.util.find_spec("llama_cpp") is None:
             raise LocalModelError(
                 "the local model needs llama-cpp-python[server]: pip install 'undertow[local]' "
@@ -70,11 +77,13 @@ class LocalModelServer:
         self.port = port or _free_port()
         self.model = LITELLM_MODEL
         self.api_base = f"http://127.0.0.1:{self.port}/v1"
+        self.threads = threads or os.cpu_count() or 1
         self._process: subprocess.Popen[bytes] | None = None
-        self._log = Path(f"/tmp/undertow-local-model-{self.port}.log")
+        self.log = Path(f"/tmp/undertow-local-model-{self.port}.log")
 
-    def start(self) -> LocalModelServer:
-        command = [
+    def command(self) -> list[str]:
+        """The server's command line."""
+        return [
             sys.executable, "-m", "llama_cpp.server",
             "--model", str(self.weights),
             "--model_alias", MODEL_NAME,
@@ -82,13 +91,19 @@ class LocalModelServer:
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--n_ctx", str(CONTEXT_TOKENS),
+            "--n_threads", str(self.threads),
+            "--n_threads_batch", str(self.threads),
+            "--logits_all", "false",
         ]  # fmt: skip
-        with open(self._log, "wb") as log:
+
+    def start(self) -> LocalModelServer:
+        command = self.command()
+        with open(self.log, "wb") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                tail = self._log.read_text(errors="replace")[-1500:]
+                tail = self.log.read_text(errors="replace")[-1500:]
                 raise LocalModelError(f"the local model server exited at start:\n{tail}")
             try:
                 with urllib.request.urlopen(f"{self.api_base}/models", timeout=2):

@@ -1,0 +1,114 @@
+"""Local model benchmark: seconds per step of the react agent on the bundled SmolLM2-135M.
+
+Plays helpdesk episodes (one day, three tickets) with the react agent on the local model as
+``undertow run --model local`` configures it, and reports the agent's seconds per step (the
+model call: prompt evaluation and generation) at p50 and p95, with what llama.cpp says it spent
+per call: prompt tokens evaluated (after the reused prefix), tokens generated, and the
+milliseconds of each. Prints a table, then, as the last line, one JSON object.
+
+    python bench/local_model.py [--steps 20] [--seeds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from undertow.agents.local_model import CLIENT_OPTIONS, LocalModelServer
+from undertow.agents.react import ReactAgent
+from undertow.scenarios.runner import run_episode
+from undertow.scenarios.suite import expand, parse_suite
+
+TARGET_P50_SECONDS = 5.0
+SUITE = """
+name: local-bench
+scenarios:
+  - name: desk
+    env: undertow/Helpdesk-v0
+    options: {days: 1, tickets_per_day: 3}
+    limits: {max_steps: STEPS, wall_seconds: 3600}
+agents: [{id: react, options: {model: local}}]
+seeds: {public: SEEDS}
+"""
+PERF_LINE = re.compile(
+    r"(prompt eval|eval) time =\s*([\d.]+) ms /\s*(\d+) (?:tokens|runs)", re.IGNORECASE
+)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def llama_timings(log: Path) -> dict[str, list[float]]:
+    """Per model call, from llama.cpp's perf lines: prompt tokens and ms, generated and ms."""
+    found: dict[str, list[float]] = {"prompt_tokens": [], "prompt_ms": [], "gen_tokens": [],
+                                     "gen_ms": []}  # fmt: skip
+    for kind, ms, count in PERF_LINE.findall(log.read_text(errors="replace")):
+        prefix = "prompt" if kind.lower() == "prompt eval" else "gen"
+        found[f"{prefix}_tokens"].append(float(count))
+        found[f"{prefix}_ms"].append(float(ms))
+    return found
+
+
+def run(steps: int, seeds: int) -> dict[str, Any]:
+    text = SUITE.replace("STEPS", str(steps)).replace("SEEDS", f"0-{seeds - 1}")
+    agent_seconds: list[float] = []
+    prompt_tokens: list[int] = []
+    with LocalModelServer() as server:
+        for episode in expand(parse_suite(text, "bench")):
+            agent = ReactAgent(
+                server.model, api_base=server.api_base, timeout=600, **CLIENT_OPTIONS
+            )
+            trajectory = run_episode(episode, agent)
+            if trajectory.error:
+                raise SystemExit(f"the episode errored: {trajectory.error}")
+            agent_seconds += [step.agent_seconds for step in trajectory.steps]
+            prompt_tokens += [step.usage.prompt_tokens for step in trajectory.steps]
+        timings = llama_timings(server.log)
+    calls = len(timings["prompt_ms"])
+    return {
+        "bench": "local_model",
+        "cores": os.cpu_count(),
+        "threads": server.threads,
+        "steps": len(agent_seconds),
+        "step_s_p50": percentile(agent_seconds, 0.5),
+        "step_s_p95": percentile(agent_seconds, 0.95),
+        "step_s_mean": statistics.fmean(agent_seconds),
+        "prompt_tokens_p50": percentile([float(t) for t in prompt_tokens], 0.5),
+        "evaluated_prompt_tokens_p50": percentile(timings["prompt_tokens"], 0.5) if calls else 0,
+        "prompt_ms_p50": percentile(timings["prompt_ms"], 0.5) if calls else 0,
+        "generated_tokens_p50": percentile(timings["gen_tokens"], 0.5) if calls else 0,
+        "generation_ms_p50": percentile(timings["gen_ms"], 0.5) if calls else 0,
+        "target_p50_s": TARGET_P50_SECONDS,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=20, help="steps per episode")
+    parser.add_argument("--seeds", type=int, default=1, help="episodes (seeds 0..N-1)")
+    args = parser.parse_args()
+    result = run(args.steps, args.seeds)
+    table = Table("figure", "value", title="local model (SmolLM2-135M, react, helpdesk)")
+    for key, value in result.items():
+        if key != "bench":
+            table.add_row(key, f"{value:.2f}" if isinstance(value, float) else str(value))
+    Console().print(table)
+    ratio = result["step_s_p50"] / TARGET_P50_SECONDS
+    print(
+        f"p50 {result['step_s_p50']:.2f} s per step: {ratio:.2f}x the {TARGET_P50_SECONDS:g} s target"
+    )
+    print(json.dumps({**result, "p50_to_target": ratio}))
+
+
+if __name__ == "__main__":
+    main()
