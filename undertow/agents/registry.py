@@ -60,6 +60,13 @@ LLM_AGENTS = {
 }
 
 
+EXTERNAL_AGENTS = {
+    "mcp": "an agent that is its own process (a command started per episode), playing "
+    "through the episode's tools over MCP; options: command, transport (http, stdio), env, "
+    "model, api_base (its model calls metered), call_timeout",
+}
+
+
 ENTRY_POINT_GROUP = "undertow.agents"
 """Packages that ship agents declare them here, e.g. in pyproject.toml:
 ``[project.entry-points."undertow.agents"] acme = "acme.agent:AcmeAgent"``."""
@@ -69,7 +76,7 @@ REGISTERED: dict[str, tuple[Any, str]] = {}
 
 def register_agent(agent_id: str, target: Any, description: str = "") -> None:
     """Make ``target`` (an Agent class, a factory or a compiled langgraph graph) an agent id."""
-    if agent_id in SCRIPTED or agent_id in LLM_AGENTS:
+    if agent_id in SCRIPTED or agent_id in LLM_AGENTS or agent_id in EXTERNAL_AGENTS:
         raise AgentSpecError(f"{agent_id!r} is a built-in agent; register yours under another id")
     REGISTERED[agent_id] = (target, description or _first_line(target))
 
@@ -86,6 +93,7 @@ def describe_agents() -> dict[str, str]:
     """Agent id -> what it does (built-in, registered, then those of installed packages)."""
     described = {agent_id: text for agent_id, (_, text) in SCRIPTED.items()}
     described.update(LLM_AGENTS)
+    described.update(EXTERNAL_AGENTS)
     described.update({agent_id: text for agent_id, (_, text) in REGISTERED.items()})
     for name, point in _entry_points().items():
         package = point.dist.name if point.dist is not None else "an installed package"
@@ -126,7 +134,9 @@ def _make_own_agent(agent_id: str, options: dict[str, Any]) -> Agent:
     else:
         point = _entry_points().get(agent_id)
         if point is None and ":" not in agent_id:
-            known = ", ".join([*SCRIPTED, *LLM_AGENTS, *REGISTERED, *_entry_points()])
+            known = ", ".join(
+                [*SCRIPTED, *LLM_AGENTS, *EXTERNAL_AGENTS, *REGISTERED, *_entry_points()]
+            )
             raise AgentSpecError(
                 f"unknown agent {agent_id!r}; the agents are: {known}; or name your own by "
                 "import path, module:attr (e.g. acme.agent:AcmeAgent)"
@@ -151,9 +161,13 @@ def _make_own_agent(agent_id: str, options: dict[str, Any]) -> Agent:
 def make_agent(agent_id: str, options: dict[str, Any] | None = None) -> Agent:
     """A fresh agent for one episode."""
     options = options or {}
-    if agent_id not in SCRIPTED and agent_id not in LLM_AGENTS:
+    if agent_id not in SCRIPTED and agent_id not in LLM_AGENTS and agent_id not in EXTERNAL_AGENTS:
         return _make_own_agent(agent_id, options)
     try:
+        if agent_id in EXTERNAL_AGENTS:
+            from undertow.agents.external.mcp_agent import MCPAgent
+
+            return MCPAgent(**options)
         if agent_id in LLM_AGENTS:
             return _make_llm_agent(agent_id, options)
         factory, _ = SCRIPTED[agent_id]

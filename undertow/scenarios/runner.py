@@ -141,6 +141,12 @@ def run_episode(
                 trajectory.ledger = env.ledger.errors()
                 trajectory.artifacts = _artifacts(env)
     finally:
+        close_agent = getattr(agent, "close", None)  # optional: the process, server... it holds
+        if callable(close_agent):
+            try:
+                close_agent()
+            except Exception as exc:
+                trajectory.metadata["agent_close_error"] = f"{type(exc).__name__}: {exc}"
         if env is not None:
             try:
                 env.close()
