@@ -154,7 +154,7 @@ def env_tools(env_id: str, **options: Any) -> list[Any]:
     import undertow.envs  # noqa: F401  (registers the environments)
     from undertow.scenarios.suite import registered_id
 
-    env = gymnasium.make(registered_id(env_id), **options).unwrapped
+    env: Any = gymnasium.make(registered_id(env_id), **options).unwrapped
     try:
         return langchain_tools(env.tools())
     finally:

@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from undertow.errors import UndertowError
 
@@ -25,7 +26,11 @@ MODEL_NAME = "smollm2-135m-instruct"
 LITELLM_MODEL = f"openai/{MODEL_NAME}"
 READY_SECONDS = 120.0
 CONTEXT_TOKENS = 8192
-CLIENT_OPTIONS = {"native_tools": False, "schema_format": "json_object", "max_tokens": 256}
+CLIENT_OPTIONS: dict[str, Any] = {
+    "native_tools": False,
+    "schema_format": "json_object",
+    "max_tokens": 256,
+}
 """How agents call the local model unless told otherwise. llama-cpp-python's native tool path
 (``chatml-function-calling`` with ``tool_choice: auto``) ignores ``max_tokens`` while writing
 tool arguments, so a looping 135M model fills the whole context (minutes per call); its
@@ -61,13 +66,21 @@ def _free_port() -> int:
 class LocalModelServer:
     """``with LocalModelServer() as server:`` then ``server.model`` and ``server.api_base``.
 
-    The server uses every core (``threads``, default: all) for generation and prompt
-    evaluation, and computes logits only for the last token; llama.cpp keeps the previous
+    Prompt evaluation uses every core (``batch_threads``); generation, one token at a time,
+    all but one (``threads``): its threads wait on each other at every token, so one that
+    shares its core with another process (the server's own sampling, the env, a test) stalls
+    them all. Logits are computed only for the last token. llama.cpp keeps the previous
     request's tokens in its KV cache and evaluates only what follows the common prefix, so the
     agents lay their prompts out with the stable part first (see ``llm.py`` and ``react.py``).
     Its output goes to ``log``."""
 
-    def __init__(self, port: int | None = None, *, threads: int | None = None) -> None:
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        threads: int | None = None,
+        batch_threads: int | None = None,
+    ) -> None:
         if importlib.util.find_spec("llama_cpp") is None:
             raise LocalModelError(
                 "the local model needs llama-cpp-python[server]: pip install 'undertow[local]' "
@@ -77,7 +90,9 @@ class LocalModelServer:
         self.port = port or _free_port()
         self.model = LITELLM_MODEL
         self.api_base = f"http://127.0.0.1:{self.port}/v1"
-        self.threads = threads or os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+        self.threads = threads or max(1, cores - 1)
+        self.batch_threads = batch_threads or cores
         self._process: subprocess.Popen[bytes] | None = None
         self.log = Path(f"/tmp/undertow-local-model-{self.port}.log")
 
@@ -92,7 +107,7 @@ class LocalModelServer:
             "--port", str(self.port),
             "--n_ctx", str(CONTEXT_TOKENS),
             "--n_threads", str(self.threads),
-            "--n_threads_batch", str(self.threads),
+            "--n_threads_batch", str(self.batch_threads),
             "--logits_all", "false",
         ]  # fmt: skip
 
@@ -103,8 +118,9 @@ class LocalModelServer:
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                tail = self.log.read_text(errors="replace")[-1500:]
-                raise LocalModelError(f"the local model server exited at start:\n{tail}")
+                raise LocalModelError(
+                    f"the local model server exited at start:\n{self.output_tail()}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.api_base}/models", timeout=2):
                     return self
@@ -112,6 +128,14 @@ class LocalModelServer:
                 time.sleep(0.5)
         self.stop()
         raise LocalModelError(f"the local model server did not answer within {READY_SECONDS:g}s")
+
+    def running(self) -> bool:
+        """True while the server process runs."""
+        return self._process is not None and self._process.poll() is None
+
+    def output_tail(self, characters: int = 1500) -> str:
+        """The end of the server's output."""
+        return self.log.read_text(errors="replace")[-characters:]
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

@@ -289,3 +289,24 @@ def test_a_suite_of_mcp_episodes_runs_and_resumes_from_the_command_line(tmp_path
     assert only.outcome is not None and only.outcome.success
     resumed = run_undertow("run", "--resume", str(out))
     assert resumed.returncode == 0 and "resumed: 1 episodes were already stored" in resumed.stdout
+
+
+def test_unknown_tools_bad_arguments_and_calls_after_the_end_are_steps_or_refused(
+    tmp_path: Path,
+) -> None:
+    """What a careless or scheming client sends: an unknown tool and arguments off the schema
+    are steps the env records (the MCP layer checks nothing), and calls after the episode ended
+    are answered "over" without becoming steps."""
+    hostile = [["fly", {}], ["read_ticket", {"nonsense": 1}], *plan_calls("desk"), ["finish", {}]]
+    calls = tmp_path / "calls.json"
+    calls.write_text(json.dumps(hostile))
+    options = {"command": [sys.executable, str(CLIENTS / "mcp_sdk_player.py"), str(calls)]}
+    trajectory = run_episode(
+        episode("desk", {"id": "mcp", "options": options}), make_agent("mcp", options)
+    )
+    reference = run_episode(episode("desk", {"id": "oracle"}), Replay(hostile))
+    assert shape(trajectory, "desk") == shape(reference, "desk")
+    unknown, bad = trajectory.steps[:2]
+    assert "unknown tool 'fly'" in unknown.observation and not unknown.observation_fields["ok"]
+    assert "bad arguments for read_ticket" in bad.observation
+    assert len(trajectory.steps) == len(hostile) - 1  # the call after finish was not played

@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import anyio
@@ -80,7 +80,7 @@ class _SessionEndpoint:
 class EpisodeHTTPServer:
     """``start()`` then ``mcp_url``; ``routes`` (e.g. the metering proxy) share the port."""
 
-    def __init__(self, server: Server[Any, Any], routes: list[BaseRoute] | None = None) -> None:
+    def __init__(self, server: Server[Any, Any], routes: Sequence[BaseRoute] = ()) -> None:
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
         self.port = int(self._socket.getsockname()[1])
@@ -99,9 +99,7 @@ class EpisodeHTTPServer:
             async with manager.run():
                 yield
 
-        app = Starlette(
-            routes=[Route(path, _SessionEndpoint(manager)), *(routes or [])], lifespan=lifespan
-        )
+        app = Starlette(routes=[Route(path, _SessionEndpoint(manager)), *routes], lifespan=lifespan)
         config = uvicorn.Config(
             app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1
         )
