@@ -4,7 +4,8 @@ Plays helpdesk episodes (one day, three tickets) with the react agent on the loc
 ``undertow run --model local`` configures it, and reports the agent's seconds per step (the
 model call: prompt evaluation and generation) at p50 and p95, with what llama.cpp says it spent
 per call: prompt tokens evaluated (after the reused prefix), tokens generated, and the
-milliseconds of each. Prints a table, then, as the last line, one JSON object.
+milliseconds of each, and the machine's load average before and after (other processes on a
+shared machine slow it). Prints a table, then, as the last line, one JSON object.
 
     python bench/local_model.py [--steps 20] [--seeds 1]
 """
@@ -63,6 +64,7 @@ def run(steps: int, seeds: int, threads: int | None) -> dict[str, Any]:
     text = SUITE.replace("STEPS", str(steps)).replace("SEEDS", f"0-{seeds - 1}")
     agent_seconds: list[float] = []
     prompt_tokens: list[int] = []
+    load_before = os.getloadavg()[0]
     with LocalModelServer(threads=threads) as server:
         for episode in expand(parse_suite(text, "bench")):
             agent = ReactAgent(
@@ -78,6 +80,7 @@ def run(steps: int, seeds: int, threads: int | None) -> dict[str, Any]:
     return {
         "bench": "local_model",
         "cores": os.cpu_count(),
+        "load_average_1min": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "threads": server.threads,
         "batch_threads": server.batch_threads,
         "steps": len(agent_seconds),

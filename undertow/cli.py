@@ -312,7 +312,7 @@ def model_serve(
     console.print(f"e.g. undertow run smoke --model {server.model} --api-base {server.api_base}")
     console.print(
         "in a suite, give its agents the options native_tools: false, schema_format: "
-        "json_object and max_tokens: 256, as `--model local` does (see the README)"
+        "json_object and max_tokens: 128, as `--model local` does (see the README)"
     )
     try:
         while not stopping.wait(1.0):

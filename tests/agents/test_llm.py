@@ -116,7 +116,10 @@ def test_schema_can_travel_in_llama_cpps_json_object_form() -> None:
         llama.complete(HELLO, [], schema={"type": "object"})
     action, answer = (r["response_format"] for r in server.log.requests)
     assert action["type"] == "json_object"
-    assert action["schema"]["properties"]["tool"]["enum"] == ["list_files"]
+    # per tool, with its own arguments: a grammar then only admits well-formed calls
+    (only,) = action["schema"]["anyOf"]
+    assert only["properties"]["tool"] == {"const": "list_files"}
+    assert only["properties"]["args"] == TOOLS[0]["parameters"]
     assert answer == {"type": "json_object", "schema": {"type": "object"}}
 
 

@@ -121,7 +121,12 @@ class LLMClient:
             kwargs["tool_choice"] = "auto"
         elif tools:
             kwargs["messages"] = with_tools_prompt(messages, _tools_prompt(tools))
-            kwargs["response_format"] = self._response_format("action", action_schema(tools))
+            schema = (
+                tool_action_schema(tools)
+                if self.schema_format == "json_object"
+                else action_schema(tools)
+            )
+            kwargs["response_format"] = self._response_format("action", schema)
         elif schema is not None:
             kwargs["response_format"] = self._response_format("answer", schema)
         try:
@@ -204,6 +209,28 @@ def with_tools_prompt(messages: list[dict[str, Any]], prompt: str) -> list[dict[
         system = {**messages[0], "content": f"{messages[0].get('content') or ''}\n\n{prompt}"}
         return [system, *messages[1:]]
     return [{"role": "system", "content": prompt}, *messages]
+
+
+def tool_action_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
+    """JSON Schema of one action, each tool with its own arguments (``anyOf``). For servers that
+    turn the schema into a grammar (llama.cpp): the model can then only write a well-formed call
+    of a known tool, and stops where the call ends."""
+    confidence = {"type": "number", "minimum": 0, "maximum": 1}
+    return {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "tool": {"const": tool["name"]},
+                    "args": tool.get("parameters") or {"type": "object"},
+                    "confidence": confidence,
+                },
+                "required": ["tool", "args"],
+                "additionalProperties": False,
+            }
+            for tool in tools
+        ]
+    }
 
 
 def _tools_prompt(tools: list[dict[str, Any]]) -> str:

@@ -29,13 +29,14 @@ CONTEXT_TOKENS = 8192
 CLIENT_OPTIONS: dict[str, Any] = {
     "native_tools": False,
     "schema_format": "json_object",
-    "max_tokens": 256,
+    "max_tokens": 128,
 }
 """How agents call the local model unless told otherwise. llama-cpp-python's native tool path
 (``chatml-function-calling`` with ``tool_choice: auto``) ignores ``max_tokens`` while writing
 tool arguments, so a looping 135M model fills the whole context (minutes per call); its
 schema-constrained JSON path honours ``max_tokens``, and takes the schema as
-``{"type": "json_object", "schema": ...}``."""
+``{"type": "json_object", "schema": ...}``. 128 tokens hold any well-formed action; a reply
+that runs past them is the model looping inside a string, and each token costs time."""
 
 
 class LocalModelError(UndertowError):
