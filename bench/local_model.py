@@ -4,10 +4,11 @@ Plays helpdesk episodes (one day, three tickets) with the react agent on the loc
 ``undertow run --model local`` configures it, and reports the agent's seconds per step (the
 model call: prompt evaluation and generation) at p50 and p95, with what llama.cpp says it spent
 per call: prompt tokens evaluated (after the reused prefix), tokens generated, and the
-milliseconds of each, and the machine's load average before and after (other processes on a
-shared machine slow it). Prints a table, then, as the last line, one JSON object.
+milliseconds of each, the model server's CPU seconds per step (which other processes on a
+shared machine do not change as they change wall time), and the load average before and
+after. Prints a table, then, as the last line, one JSON object.
 
-    python bench/local_model.py [--steps 20] [--seeds 1]
+    python bench/local_model.py [--steps 20] [--seeds 1] [--threads N]
 """
 
 from __future__ import annotations
@@ -49,6 +50,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """User and system CPU seconds a process has used (load-independent, unlike wall time)."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def llama_timings(log: Path) -> dict[str, list[float]]:
     """Per model call, from llama.cpp's perf lines: prompt tokens and ms, generated and ms."""
     found: dict[str, list[float]] = {"prompt_tokens": [], "prompt_ms": [], "gen_tokens": [],
@@ -66,6 +75,7 @@ def run(steps: int, seeds: int, threads: int | None) -> dict[str, Any]:
     prompt_tokens: list[int] = []
     load_before = os.getloadavg()[0]
     with LocalModelServer(threads=threads) as server:
+        cpu_before = cpu_seconds(server.pid)
         for episode in expand(parse_suite(text, "bench")):
             agent = ReactAgent(
                 server.model, api_base=server.api_base, timeout=600, **CLIENT_OPTIONS
@@ -76,6 +86,7 @@ def run(steps: int, seeds: int, threads: int | None) -> dict[str, Any]:
             agent_seconds += [step.agent_seconds for step in trajectory.steps]
             prompt_tokens += [step.usage.prompt_tokens for step in trajectory.steps]
         timings = llama_timings(server.log)
+        server_cpu = cpu_seconds(server.pid) - cpu_before
     calls = len(timings["prompt_ms"])
     return {
         "bench": "local_model",
@@ -87,6 +98,7 @@ def run(steps: int, seeds: int, threads: int | None) -> dict[str, Any]:
         "step_s_p50": percentile(agent_seconds, 0.5),
         "step_s_p95": percentile(agent_seconds, 0.95),
         "step_s_mean": statistics.fmean(agent_seconds),
+        "server_cpu_s_per_step": server_cpu / len(agent_seconds),
         "prompt_tokens_p50": percentile([float(t) for t in prompt_tokens], 0.5),
         "evaluated_prompt_tokens_p50": percentile(timings["prompt_tokens"], 0.5) if calls else 0,
         "prompt_ms_p50": percentile(timings["prompt_ms"], 0.5) if calls else 0,

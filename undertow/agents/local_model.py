@@ -130,6 +130,11 @@ class LocalModelServer:
         self.stop()
         raise LocalModelError(f"the local model server did not answer within {READY_SECONDS:g}s")
 
+    @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs."""
+        return self._process.pid if self.running() and self._process is not None else None
+
     def running(self) -> bool:
         """True while the server process runs."""
         return self._process is not None and self._process.poll() is None
