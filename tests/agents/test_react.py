@@ -48,7 +48,7 @@ def test_an_episode_records_actions_malformed_replies_and_usage() -> None:
     first, malformed, chatter, finish = trajectory.steps
     assert first.action is not None and first.action.tool == "list_files"
     assert "README.md" in first.observation
-    assert malformed.action is None and malformed.raw_action.startswith('{"tool": "edit"')
+    assert malformed.action is None and (malformed.raw_action or "").startswith('{"tool": "edit"')
     assert "not valid JSON" in malformed.observation
     assert chatter.action is None and chatter.raw_action == "Let me think about it."
     assert finish.action is not None and finish.action.confidence is None

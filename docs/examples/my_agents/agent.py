@@ -24,8 +24,8 @@ class ChatAgent:
 
     def reset(self, task: str, tools: list[dict[str, Any]], seed: int, plan: Any = None) -> None:
         """A new episode: the task, the env's tools as JSON schemas, the episode's seed."""
-        self.tools = [{"type": "function", "function": tool} for tool in tools]
-        self.messages: list[dict[str, Any]] = [
+        self.tools: list[Any] = [{"type": "function", "function": tool} for tool in tools]
+        self.messages: list[Any] = [
             {"role": "system", "content": SYSTEM},
             {"role": "user", "content": task},
         ]
@@ -49,7 +49,7 @@ class ChatAgent:
             completion_tokens=usage.completion_tokens if usage else 0,
         )
         message = reply.choices[0].message
-        calls = message.tool_calls or []
+        calls: list[Any] = message.tool_calls or []
         turn: dict[str, Any] = {"role": "assistant", "content": message.content or ""}
         if not calls:
             self.call_id = None

@@ -15,6 +15,7 @@ import pytest
 
 import undertow.envs  # noqa: F401
 from tests.helpers import run_undertow
+from undertow.agents.external.mcp_agent import MCPAgent
 from undertow.agents.fake_server import FakeLLMServer, Reply
 from undertow.agents.registry import make_agent
 from undertow.record import EpisodeStatus, Trajectory, Usage
@@ -45,7 +46,7 @@ def episode(scenario: str, agent: dict[str, Any], max_steps: int = 200) -> Episo
 def plan_calls(scenario: str) -> list[list[Any]]:
     """The env's reference plan as [tool, args] calls (what an MCP client can send)."""
     spec = parse_suite(suite_text(scenario, {"id": "oracle"}), "test").scenarios[0]
-    env = gymnasium.make(spec.env, **spec.options).unwrapped
+    env: Any = gymnasium.make(spec.env, **spec.options).unwrapped
     env.reset(seed=0)
     calls = [[a.tool, a.args] for item in env.reference_plan() for a in item.actions]
     env.close()
@@ -90,7 +91,8 @@ def assert_plays_like_in_process(trajectory: Trajectory, scenario: str) -> None:
     reference = run_episode(episode(scenario, {"id": "oracle"}), Replay(plan_calls(scenario)))
     assert trajectory.status is EpisodeStatus.COMPLETED, trajectory.error
     assert shape(trajectory, scenario) == shape(reference, scenario)
-    assert trajectory.outcome == reference.outcome and trajectory.outcome.success
+    assert trajectory.outcome is not None and trajectory.outcome.success
+    assert trajectory.outcome == reference.outcome
     assert [e.model_dump() for e in trajectory.ledger] == [e.model_dump() for e in reference.ledger]
 
 
@@ -109,8 +111,10 @@ def test_the_official_mcp_client_plays_like_an_in_process_agent(
     calls = tmp_path / "calls.json"
     calls.write_text(json.dumps(plan_calls(scenario)))
     command = [sys.executable, str(CLIENTS / "mcp_sdk_player.py"), str(calls)]
-    spec = {"id": "mcp", "options": {"command": command, "transport": transport}}
-    trajectory = run_episode(episode(scenario, spec), make_agent("mcp", spec["options"]))
+    options = {"command": command, "transport": transport}
+    trajectory = run_episode(
+        episode(scenario, {"id": "mcp", "options": options}), make_agent("mcp", options)
+    )
     assert_plays_like_in_process(trajectory, scenario)
 
 
@@ -140,13 +144,13 @@ def test_a_langgraph_agent_on_langchain_mcp_adapters_plays_through_the_metering_
 ) -> None:
     calls = plan_calls(scenario)
     with FakeLLMServer(replay_plan_script(calls)) as server:
-        options = {
+        options: dict[str, Any] = {
             "command": [sys.executable, str(CLIENTS / "langgraph_mcp_player.py")],
             "transport": transport,
             "model": "openai/fake",
             "api_base": server.url,
         }
-        agent = make_agent("mcp", options)
+        agent = MCPAgent(**options)
         trajectory = run_episode(episode(scenario, {"id": "mcp", "options": options}), agent)
     assert_plays_like_in_process(trajectory, scenario)
     # one model call led to each step, and its tokens are that step's usage
@@ -167,12 +171,12 @@ def test_a_tiny_script_calling_the_model_through_the_proxy_has_its_tokens_per_st
     (tmp_path / "calls.json").write_text(json.dumps(calls))
     player = [sys.executable, str(CLIENTS / "mcp_sdk_player.py"), str(tmp_path / "calls.json")]
     with FakeLLMServer([Reply(content="yes")]) as server:
-        options = {
+        options: dict[str, Any] = {
             "command": [*player, "--ask-model"],
             "model": "openai/fake",
             "api_base": server.url,
         }
-        agent = make_agent("mcp", options)
+        agent = MCPAgent(**options)
         trajectory = run_episode(episode("desk", {"id": "mcp", "options": options}), agent)
     assert trajectory.status is EpisodeStatus.COMPLETED, trajectory.error
     # the fake server counts a quarter token per character of the prompt it was sent

@@ -12,13 +12,14 @@ import json
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 from langchain_mcp_adapters.client import MultiServerMCPClient
 from langchain_openai import ChatOpenAI
 from langgraph.prebuilt import create_react_agent
 
 
-def connection() -> dict[str, object]:
+def connection() -> Any:
     if os.environ["UNDERTOW_MCP_TRANSPORT"] == "stdio":
         command = json.loads(os.environ["UNDERTOW_MCP_COMMAND"])
         return {"transport": "stdio", "command": command[0], "args": command[1:]}
