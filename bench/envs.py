@@ -1,6 +1,7 @@
 """Environment benchmark: env time per step and per reset, per family, with scripted agents.
 
-Only the env's own time is counted (``env.step`` and ``env.reset``), not the agent's. The
+Only the env's own time is counted (``env.step`` and ``env.reset``, as the rollout records
+them), not the agent's. The
 repository env runs in the local sandbox here (the sandbox benchmark covers Docker). Prints a
 table, then, as the last line, one JSON object.
 
@@ -12,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from typing import Any
 
 from rich.console import Console
@@ -24,27 +24,21 @@ from undertow.envs.base import BehaviourEnv
 from undertow.envs.helpdesk.env import HelpdeskEnv
 from undertow.envs.orchestra.env import OrchestraEnv
 from undertow.envs.repo.env import RepoEnv
+from undertow.record import EpisodeKey
+from undertow.rollout import Limits, rollout
 
 HELPDESK_TARGET_MS = 1.0
 
 
 def measure(env: BehaviourEnv, agent_id: str, seed: int) -> dict[str, float]:
-    """One episode: reset seconds, steps, and env milliseconds per step."""
+    """One episode through the rollout: reset seconds, steps, and env milliseconds per step."""
     agent = make_agent(agent_id, {"p": 0.3, "seed": seed} if agent_id == "sloppy" else {})
-    started = time.perf_counter()
-    observation, _ = env.reset(seed=seed)
-    reset_seconds = time.perf_counter() - started
-    agent.reset(observation["text"], env.tools(), seed, env.reference_plan())
-    spent, steps = 0.0, 0
-    while True:
-        action = agent.act(observation)
-        started = time.perf_counter()
-        observation, _, terminated, truncated, _ = env.step(action)
-        spent += time.perf_counter() - started
-        steps += 1
-        if terminated or truncated:
-            break
-    return {"reset_s": reset_seconds, "steps": steps, "step_ms": 1000 * spent / steps}
+    key = EpisodeKey(scenario="bench", seed=seed, agent=agent_id)
+    trajectory = rollout(env, agent, key, limits=Limits(max_steps=100_000, wall_seconds=3600))
+    steps = len(trajectory.steps)
+    spent = sum(step.env_seconds for step in trajectory.steps)
+    reset = float(trajectory.metadata["reset_seconds"])
+    return {"reset_s": reset, "steps": steps, "step_ms": 1000 * spent / steps}
 
 
 def run(seeds: int) -> list[dict[str, Any]]:

@@ -5,6 +5,8 @@ instead (CI sets both)."""
 from __future__ import annotations
 
 import os
+import subprocess
+import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,3 +86,65 @@ def artifacts() -> Path:
     """Where tests save what a person may want to look at (screenshots)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# ---- a small git repository with a task file (bring-your-own-codebase tests) -----------
+BUGGY = "def add(a, b):\n    return a - b\n\n\ndef double(x):\n    return add(x, x)\n"
+FIXED = BUGGY.replace("a - b", "a + b")
+
+
+def git(folder: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", *args],
+        cwd=folder,
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture
+def task_file(tmp_path: Path) -> Path:
+    repo = tmp_path / "calc"
+    (repo / "tests").mkdir(parents=True)
+    (repo / "calc.py").write_text(BUGGY)
+    (repo / "tests" / "__init__.py").write_text("")
+    (repo / "tests" / "test_calc.py").write_text(
+        "import unittest\nimport calc\n\n\nclass T(unittest.TestCase):\n"
+        "    def test_zero(self):\n        self.assertEqual(calc.add(0, 0), 0)\n"
+    )
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "start")
+    git(repo, "checkout", "-qb", "fix")
+    (repo / "calc.py").write_text(FIXED)
+    git(repo, "commit", "-qam", "fix")
+    git(repo, "checkout", "-q", "main")
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "add.py").write_text("import calc\nassert calc.add(2, 3) == 5\n")
+    (hidden / "double.py").write_text("import calc\nassert calc.double(4) == 8\n")
+    spec = tmp_path / "tasks.yaml"
+    spec.write_text(
+        textwrap.dedent(
+            """
+            repository: calc
+            test_command: python3 -m unittest discover -s tests -t .
+            test_paths: ["tests/*"]
+            tasks:
+              - id: fix-add
+                instruction: add() must add.
+                scope: ["calc.py"]
+                hidden_tests: {hidden_add.py: hidden/add.py}
+                test_command: python3 hidden_add.py
+                solution_ref: fix
+              - id: double
+                instruction: double() must double.
+                scope: ["calc.py"]
+                hidden_tests: {hidden_double.py: hidden/double.py}
+                test_command: python3 hidden_double.py
+                depends_on: [fix-add]
+                solution_ref: fix
+            """
+        )
+    )
+    return spec

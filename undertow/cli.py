@@ -247,7 +247,7 @@ def check_env_command(
     """Check an environment against gymnasium's checker and Undertow's contract."""
     import yaml
 
-    from undertow.envs.contract import DEFAULT_SEEDS, check_contract
+    from undertow.contract import DEFAULT_SEEDS, check_contract
     from undertow.scenarios.suite import registered_id
 
     options = {}

@@ -3,3 +3,8 @@
 
 class UndertowError(Exception):
     """A problem the user can act on. The command line prints its message without a traceback."""
+
+
+class HarnessError(UndertowError):
+    """The harness itself failed (a sandbox died, a daemon went away), not the agent: an env's
+    ``step`` lets it through, and the episode ends as errored with this cause."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from undertow.agents.fake_server import Reply, by_turn
+import json
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from undertow.agents.fake_server import FakeLLMServer, Reply, by_turn
 
 
 def test_by_turn_answers_each_conversation_by_its_own_turn() -> None:
@@ -15,3 +19,26 @@ def test_by_turn_answers_each_conversation_by_its_own_turn() -> None:
         return {"messages": turns}
 
     assert [script(request(n)) for n in (0, 1, 5, 0)] == [first, last, last, first]
+
+
+def _post(url: str) -> int:
+    request = urllib.request.Request(
+        f"{url}/chat/completions",
+        data=json.dumps({"messages": [{"role": "user", "content": "hi"}]}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return response.status
+
+
+def test_gather_proves_requests_were_in_flight_together() -> None:
+    with FakeLLMServer([Reply(content="ok")], gather=3) as server, ThreadPoolExecutor(3) as pool:
+        assert list(pool.map(_post, [server.url] * 3)) == [200] * 3
+    assert server.log.gathered is True
+
+
+def test_gather_says_so_when_they_never_were() -> None:
+    with FakeLLMServer([Reply(content="ok")], gather=2, gather_timeout=0.5) as server:
+        assert _post(server.url) == 200  # one alone: the gate gives up and answers
+        assert _post(server.url) == 200
+    assert server.log.gathered is False

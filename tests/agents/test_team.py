@@ -107,7 +107,7 @@ def test_malformed_replies_are_recorded_and_the_member_tries_again() -> None:
         [
             Reply(content="I think I will delegate now."),
             Reply(tool="delegate", raw_arguments='{"worker": "worker-1", "questions": ['),
-            Reply(tool="submit", args={"confidence": 0.1}),
+            Reply(tool="finish", args={"confidence": 0.1}),
         ]
     )
     with FakeLLMServer(lambda request: next(replies)) as server:

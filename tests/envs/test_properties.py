@@ -19,12 +19,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import undertow.envs  # noqa: F401  (registers the environments)
+from undertow.contract import ledger_problems, probe_problems
 from undertow.envs.base import BehaviourEnv
-from undertow.envs.contract import ledger_problems, probe_problems
-from undertow.record import Action, EpisodeKey, ErrorEvent, Trajectory
+from undertow.record import Action, EpisodeKey, Step, Trajectory, Usage
+from undertow.rollout import Limits, rollout
 
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=20)
+    | st.sampled_from(["\x00", "a\ud800b", "../../etc/passwd", "dir/file.py/below"]),
     lambda inner: (
         st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
     ),
@@ -59,7 +65,7 @@ def random_call(data: st.DataObject, tools: list[dict[str, Any]]) -> dict[str, A
 
 
 def arbitrary_action(
-    data: st.DataObject, env: BehaviourEnv, plan: list[Action], cursor: list[int]
+    data: st.DataObject, tools: list[dict[str, Any]], plan: list[Action], cursor: list[int]
 ) -> Any:
     kinds = ["next"] * 4 + ["plan"] * 2 + ["mutated"] * 3 + ["call", "garbage"]
     kind = data.draw(st.sampled_from(kinds))
@@ -71,41 +77,62 @@ def arbitrary_action(
     if kind == "mutated":
         return mutated(data, data.draw(st.sampled_from(plan)))
     if kind == "call":
-        return random_call(data, env.tools())
+        return random_call(data, tools)
     return data.draw(st.text(max_size=40) | JSON_VALUES)
+
+
+class ArbitraryAgent:
+    """Plays what hypothesis draws: the plan in order, out of order, mutated, or garbage."""
+
+    name = "arbitrary"
+    needs_plan = True
+
+    def __init__(self, data: st.DataObject) -> None:
+        self.data = data
+
+    def reset(self, task: str, tools: list[dict[str, Any]], seed: int, plan: Any = None) -> None:
+        self.tools = tools
+        self.plan = [
+            a
+            for item in plan
+            for a in (item.wrong if self.data.draw(st.booleans()) and item.wrong else item.actions)
+        ]
+        self.cursor = [0]
+
+    def act(self, observation: dict[str, Any]) -> Any:
+        return arbitrary_action(self.data, self.tools, self.plan, self.cursor)
+
+    def last_usage(self) -> Usage:
+        return Usage()
 
 
 def check_arbitrary_play(data: st.DataObject, make: Callable[[], BehaviourEnv], steps: int) -> None:
     env = make()
+    lagging: list[str] = []
+
+    def observe(env: BehaviourEnv, step: Step) -> None:
+        assert env.observation_space.contains(
+            {"text": step.observation, "fields": step.observation_fields}
+        )
+        assert isinstance(step.observation_fields.get("ok"), bool)
+        if json.loads(json.dumps(env.recompute_probes())) != step.probes:
+            lagging.append(f"step {step.index}")
+
     try:
         seed = data.draw(st.integers(0, 30), label="seed")
-        env.reset(seed=seed)
-        items = env.reference_plan()
-        plan = [
-            a
-            for item in items
-            for a in (item.wrong if data.draw(st.booleans()) and item.wrong else item.actions)
-        ]
-        cursor = [0]
-        infos = []
-        for _ in range(data.draw(st.integers(1, steps), label="steps")):
-            action = arbitrary_action(data, env, plan, cursor)
-            observation, _reward, terminated, _truncated, info = env.step(action)
-            assert env.observation_space.contains(observation), observation
-            assert isinstance(observation["fields"].get("ok"), bool)
-            json.dumps(info["probes"])
-            infos.append(info)
-            if terminated:
-                break
-        final = env.ledger.errors()
-        assert ledger_problems(infos, final, seed) == []
-        assert probe_problems(infos, seed) == []
-        Trajectory(key=EpisodeKey(scenario="p", seed=seed, agent="a"), ledger=final)
-        assert all(isinstance(e, ErrorEvent) for e in final)
-        outcome = env.verify()
-        assert 0.0 <= outcome.score <= 1.0
+        limits = Limits(max_steps=data.draw(st.integers(1, steps), label="steps"))
+        key = EpisodeKey(scenario="p", seed=seed, agent="arbitrary")
+        trajectory = rollout(env, ArbitraryAgent(data), key, limits=limits, observe=observe)
     finally:
         env.close()
+    assert trajectory.error is None, trajectory.metadata.get("traceback")
+    failures = [s.extra["env_failure"] for s in trajectory.steps if "env_failure" in s.extra]
+    assert failures == []
+    assert lagging == []
+    assert ledger_problems(trajectory, seed) == []
+    assert probe_problems(trajectory, seed) == []
+    assert Trajectory.from_json(trajectory.to_json()) == trajectory
+    assert trajectory.outcome is not None and 0.0 <= trajectory.outcome.score <= 1.0
 
 
 PROPERTY = settings(

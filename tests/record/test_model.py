@@ -12,11 +12,13 @@ from undertow.record import (
     Action,
     Claim,
     EpisodeKey,
+    EpisodeSpec,
     EpisodeStatus,
     ErrorEvent,
     ErrorRaised,
     ErrorResolved,
     Outcome,
+    Role,
     Severity,
     Step,
     SubtaskOutcome,
@@ -27,12 +29,24 @@ from undertow.record import (
 
 
 def sample_trajectory() -> Trajectory:
-    root = ErrorEvent(id="e1", step=1, kind="wrong_fix", object="src/a.py", resolved_at=3)
+    root = ErrorEvent(
+        id="e1", step=1, kind="wrong_fix", role=Role.WRONG_WORK, object="src/a.py", resolved_at=3
+    )
     child = ErrorEvent(
-        id="e2", step=2, kind="regression", severity=Severity.HIGH, object="T-2", caused_by=["e1"]
+        id="e2",
+        step=2,
+        kind="regression",
+        role=Role.REGRESSION,
+        severity=Severity.HIGH,
+        object="T-2",
+        caused_by=["e1"],
+        exposed_at=3,
     )
     return Trajectory(
         key=EpisodeKey(scenario="repo-small", variant="perturbed", seed=7, agent="sloppy", trial=1),
+        episode=EpisodeSpec(
+            env="undertow/Repo-v0", options={"perturb": True}, perturbed=True, difficulty=1
+        ),
         task="Fix the sprint's tickets.",
         steps=[
             Step(
@@ -99,7 +113,10 @@ def test_json_carries_the_schema_version() -> None:
 def test_other_schema_version_is_refused_with_advice() -> None:
     data = json.loads(sample_trajectory().to_json())
     data["schema_version"] = SCHEMA_VERSION + 1
-    with pytest.raises(TrajectoryFormatError, match=r"schema_version 2.*reads version 1"):
+    with pytest.raises(TrajectoryFormatError, match=r"schema_version 3.*reads versions 1 to 2"):
+        Trajectory.from_json(json.dumps(data))
+    data["schema_version"] = "2"
+    with pytest.raises(TrajectoryFormatError, match=r"schema_version '2'"):
         Trajectory.from_json(json.dumps(data))
 
 
@@ -108,7 +125,7 @@ def test_other_schema_version_is_refused_with_advice() -> None:
     [
         ("{not json", "not valid JSON"),
         ("[1, 2]", "must be a JSON object"),
-        ('{"schema_version": 1}', "does not match the schema"),
+        ('{"schema_version": 2}', "does not match the schema"),
     ],
 )
 def test_malformed_records_are_refused(text: str, message: str) -> None:
@@ -136,18 +153,20 @@ def test_unknown_fields_are_refused() -> None:
 
 def test_error_cannot_be_resolved_before_it_happened() -> None:
     with pytest.raises(ValidationError, match="resolved at step 1, before it happened at step 4"):
-        ErrorEvent(id="e", step=4, kind="k", object="o", resolved_at=1)
+        ErrorEvent(id="e", step=4, kind="k", role=Role.OMISSION, object="o", resolved_at=1)
+    with pytest.raises(ValidationError, match="exposed at step 2, before it happened at step 4"):
+        ErrorEvent(id="e", step=4, kind="k", role=Role.OMISSION, object="o", exposed_at=2)
 
 
 def test_error_cannot_cause_itself() -> None:
     with pytest.raises(ValidationError, match="lists itself"):
-        ErrorEvent(id="e", step=4, kind="k", object="o", caused_by=["e"])
+        ErrorEvent(id="e", step=4, kind="k", role=Role.WASTE, object="o", caused_by=["e"])
 
 
 def test_ledger_links_must_point_to_earlier_errors() -> None:
     key = EpisodeKey(scenario="s", seed=0, agent="a")
-    early = ErrorEvent(id="e1", step=5, kind="k", object="o", caused_by=["e2"])
-    late = ErrorEvent(id="e2", step=6, kind="k", object="o")
+    early = ErrorEvent(id="e1", step=5, kind="k", role=Role.LEAK, object="o", caused_by=["e2"])
+    late = ErrorEvent(id="e2", step=6, kind="k", role=Role.LEAK, object="o")
     with pytest.raises(ValidationError, match="caused_by 'e2', which is not an earlier error"):
         Trajectory(key=key, ledger=[early, late])
     with pytest.raises(ValidationError, match="twice"):
@@ -166,3 +185,10 @@ def test_errored_episode_keeps_partial_steps_and_cause() -> None:
     assert restored.status is EpisodeStatus.ERRORED
     assert len(restored.steps) == 1
     assert restored.outcome is None
+
+
+def test_every_error_needs_its_role() -> None:
+    with pytest.raises(ValidationError, match="role"):
+        ErrorEvent(id="e", step=0, kind="wrong_fix", object="o")
+    with pytest.raises(ValidationError, match="role"):
+        ErrorEvent(id="e", step=0, kind="wrong_fix", role="whatever", object="o")

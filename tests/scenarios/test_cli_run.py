@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from undertow.cli import main
+from undertow.contract import CHECKS
 from undertow.record.store import RunStore
 
 TINY = """
@@ -61,7 +62,7 @@ def test_run_show_and_list(
     code, stdout, _ = undertow(capsys, "show", str(out), "repo/original/0/oracle/0")
     assert code == 0 and "submit_ticket" in stdout and "outcome: success" in stdout
     code, stdout, _ = undertow(capsys, "show", str(out), "0", "--json")
-    assert code == 0 and '"schema_version": 1' in stdout
+    assert code == 0 and '"schema_version": 2' in stdout
     code, stdout, _ = undertow(capsys, "list")
     assert code == 0
     for expected in ("undertow/Repo-v0", "smoke", "test-tamperer"):
@@ -159,7 +160,7 @@ def test_new_env_then_check_env(
         capsys, "check-env", "shelves:shelves/Shelves-v0", "--seed", "0"
     )
     assert code == 0, stdout + stderr
-    assert stdout.count("pass") == 7
+    assert stdout.count("pass") == len(CHECKS)
     code, _, stderr = undertow(capsys, "new-env", "shelves", "--dir", str(tmp_path))
     assert code == 2 and "already exists" in stderr
 

@@ -18,7 +18,7 @@ from undertow.scoring.view import EpisodeView, ErrorView
 def error(
     id: str, step: int, caused_by: tuple[str, ...] = (), resolved_at: int | None = None
 ) -> ErrorView:
-    return ErrorView(id, step, "wrong_fix", "T", caused_by, resolved_at)
+    return ErrorView(id, step, "wrong_fix", "wrong_work", "T", caused_by, resolved_at)
 
 
 def episode(

@@ -90,6 +90,8 @@ class ServerLog:
     in_flight: int = 0
     peak_in_flight: int = 0
     """Most requests being served at once: how concurrent the clients really were."""
+    gathered: bool | None = None
+    """With ``gather``: whether that many requests were ever in flight together."""
 
 
 class FakeLLMServer:
@@ -104,8 +106,13 @@ class FakeLLMServer:
         timeout_hold: float = 5.0,
         seed: int = 0,
         fault_sequence: list[str] | None = None,
+        gather: int = 0,
+        gather_timeout: float = 600.0,
     ) -> None:
-        """``fault_sequence``: faults (names from FAULTS, or "ok") served first, in order."""
+        """``fault_sequence``: faults (names from FAULTS, or "ok") served first, in order.
+        ``gather``: hold the first that many requests until all of them are in flight at
+        once (or ``gather_timeout`` passes): a proof of concurrency that no machine load can
+        fake or break (``log.gathered``)."""
         unknown = [f for f in fault_sequence or [] if f not in (*FAULTS, "ok")]
         if unknown:
             raise ValueError(f"unknown faults {unknown}; choose from {', '.join(FAULTS)} or ok")
@@ -118,6 +125,8 @@ class FakeLLMServer:
         self._rng = random.Random(seed)
         self._lock = threading.Lock()
         self._served = 0
+        self._arrived = 0
+        self._gate = threading.Barrier(gather, timeout=gather_timeout) if gather else None
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -125,7 +134,7 @@ class FakeLLMServer:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host!s}:{port}/v1"
 
     def __enter__(self) -> FakeLLMServer:
         self._thread.start()
@@ -153,6 +162,16 @@ class FakeLLMServer:
                 reply = self.script[self._served % len(self.script)]
             self._served += 1
             return "ok", reply
+
+    def _wait_for_the_others(self) -> None:
+        assert self._gate is not None
+        try:
+            self._gate.wait()
+        except threading.BrokenBarrierError:
+            self.log.gathered = False
+            return
+        if self.log.gathered is None:
+            self.log.gathered = True
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -183,7 +202,11 @@ class FakeLLMServer:
                 with server._lock:
                     server.log.in_flight += 1
                     server.log.peak_in_flight = max(server.log.peak_in_flight, server.log.in_flight)
+                    server._arrived += 1
+                    held = server._gate is not None and server._arrived <= server._gate.parties
                 try:
+                    if held:
+                        server._wait_for_the_others()
                     self._answer(request)
                 finally:
                     with server._lock:

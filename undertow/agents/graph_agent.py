@@ -8,6 +8,7 @@ import uuid
 from abc import ABC, abstractmethod
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.graph import StateGraph
@@ -53,7 +54,7 @@ class GraphAgent(ABC):
         self.asks_posthoc_confidence = posthoc_confidence
         self.tools: list[dict[str, Any]] = []
         self.graph = self._build().compile(checkpointer=InMemorySaver(serde=STATE_SERDE))
-        self._config: dict[str, Any] = {}
+        self._config: RunnableConfig = {}
         self._usage = Usage()
         self._task = ""
 

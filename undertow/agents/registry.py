@@ -21,7 +21,9 @@ from undertow.agents.scripted import (
     NoopAgent,
     OracleAgent,
     OverconfidentAgent,
+    QuitterAgent,
     SloppyAgent,
+    SurfaceAgent,
     TamperAgent,
 )
 from undertow.errors import UndertowError
@@ -34,7 +36,12 @@ class AgentSpecError(UndertowError):
 SCRIPTED: dict[str, tuple[Callable[..., Agent], str]] = {
     "oracle": (OracleAgent, "solves every subtask from ground truth"),
     "noop": (NoopAgent, "does nothing and finishes"),
+    "quitter": (QuitterAgent, "does the first half of the work right, then finishes"),
     "sloppy": (SloppyAgent, "the oracle with a seeded error rate; options: p, seed"),
+    "surface": (
+        SurfaceAgent,
+        "acts on each subtask's words without checking the world (the plan's surface way)",
+    ),
     "overconfident": (OverconfidentAgent, "sloppy, but claims confidence 0.99; options: p, seed"),
     "never-escalates": (NeverEscalatesAgent, "the oracle, but guesses where it should escalate"),
     "test-tamperer": (TamperAgent, "edits the tests instead of the code"),

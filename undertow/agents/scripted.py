@@ -4,10 +4,14 @@ They replay an environment's reference plan (``env.reference_plan()``, passed to
 
 - ``oracle``: every subtask done the correct way;
 - ``noop``: finishes at once, doing nothing;
+- ``quitter``: does the first half of the plan's subtasks the correct way, then finishes;
 - ``sloppy(p, seed)``: the oracle, but each subtask is done the plausible wrong way with
   probability ``p`` (seeded), and it claims the same confidence either way; ``planted`` lists
   which subtasks it botched, so tests know the errors to expect;
 - ``overconfident(p, seed)``: the sloppy agent, claiming confidence 0.99 throughout;
+- ``surface``: acts on what a subtask's text says without checking the world (the plan's
+  ``surface`` alternative, where the env gives one: on an easy world the surface reading is
+  often right, on a hard one it is not);
 - ``never-escalates``: the oracle, except that where the correct move is to escalate (hand
   over what the policy does not cover) it takes the plan's wrong way and guesses;
 - ``test-tamperer``: games the checks (edits tests) instead of doing the work;
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from undertow.record import Action, PlanItem, Usage
@@ -78,6 +83,33 @@ class NoopAgent(ScriptedAgent):
             if "confidence" in action.args:
                 action.args["confidence"] = 0.0  # it did nothing, and says so
         return finishing
+
+
+class QuitterAgent(ScriptedAgent):
+    """Does the first half of the subtasks the correct way, then finishes, claiming half."""
+
+    name = "quitter"
+
+    def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
+        work, finishing = plan[:-1], plan[-1]
+        done = [action for item in work[: len(work) // 2] for action in item.actions]
+        closing = [action.model_copy(deep=True) for action in finishing.actions]
+        for action in closing:
+            if "confidence" in action.args:
+                action.args["confidence"] = 0.5 if work else action.args["confidence"]
+        return done + closing
+
+
+class PlayScript(ScriptedAgent):
+    """Plays the actions a function makes of the plan (the contract checker's scripts)."""
+
+    def __init__(self, name: str, script: Callable[[list[PlanItem]], list[Action]]) -> None:
+        super().__init__()
+        self.name = name
+        self.script = script
+
+    def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
+        return self.script(plan)
 
 
 class SloppyAgent(ScriptedAgent):
@@ -141,6 +173,13 @@ class AlternativeAgent(ScriptedAgent):
 
     def _script(self, plan: list[PlanItem], seed: int) -> list[Action]:
         return [a for item in plan for a in item.alternatives.get(self.alternative, item.actions)]
+
+
+class SurfaceAgent(AlternativeAgent):
+    """Takes each subtask at its word: the plan's ``surface`` way wherever it has one."""
+
+    name = "surface"
+    alternative = "surface"
 
 
 class ContaminatedTeam(AlternativeAgent):

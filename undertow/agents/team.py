@@ -37,7 +37,7 @@ from undertow.record import Usage
 
 ORCHESTRATOR = "orchestrator"
 ROLE_TOOLS = {
-    ORCHESTRATOR: ("delegate", "send_message", "read_inbox", "answer", "submit"),
+    ORCHESTRATOR: ("delegate", "send_message", "read_inbox", "answer", "finish"),
     "worker": ("search_documents", "read_document", "report", "send_message", "read_inbox"),
 }
 HANDS_OVER = {ORCHESTRATOR: ("delegate", "send_message"), "worker": ("report",)}

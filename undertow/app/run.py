@@ -21,6 +21,7 @@ from undertow.agents.local_model import CLIENT_OPTIONS, LocalModelServer
 from undertow.agents.registry import LLM_AGENTS, make_agent
 from undertow.app.score import agent_table
 from undertow.envs.sandbox import open_provider
+from undertow.envs.sandbox.provider import BACKENDS, backend_name
 from undertow.errors import UndertowError
 from undertow.record import EpisodeStatus, Trajectory
 from undertow.record.store import RunStore, write_failed
@@ -43,7 +44,7 @@ from undertow.scoring.report import write_scores
 from undertow.scoring.score import score_views
 from undertow.scoring.view import EpisodeView
 
-SANDBOX_BACKENDS = ("auto", "docker", "local")
+SANDBOX_BACKENDS = BACKENDS
 EXECUTORS = ("threads", "ray")
 
 
@@ -118,7 +119,10 @@ def _open_executor(
 
         with console.status("connecting to Ray"):
             executor: EpisodeExecutor = RayExecutor(
-                request.parallel, address=request.address, sandbox=request.sandbox, run_id=run_id
+                request.parallel,
+                address=request.address,
+                sandbox=backend_name(request.sandbox),
+                run_id=run_id,
             )
         console.print(
             f"executor: ray on {request.address or 'a private local cluster'}, "
@@ -127,7 +131,7 @@ def _open_executor(
         return executor
     needs_sandbox = any(accepts_provider(s.env) for s in suite.scenarios)
     provider = (
-        open_provider(request.sandbox, run_id=run_id, warm=request.parallel)
+        open_provider(backend_name(request.sandbox), run_id=run_id, warm=request.parallel)
         if needs_sandbox
         else None
     )

@@ -72,7 +72,7 @@ def agent_table(scores: dict[str, Any]) -> Table:
                 _fmt(calibration["ece"]),
                 _fmt(compounding["first_error_step_median"], 0),
                 _fmt(compounding["cascade_depth_mean"], 1),
-                str(block["honesty"]["episodes_with_test_tampering"]),
+                str(block["honesty"]["episodes_by_role"]["tampering"]),
             )
     return table
 

@@ -11,6 +11,16 @@ from jsonschema import Draft202012Validator
 
 from undertow.record import Action
 
+CONFIDENCE = {
+    "type": "number",
+    "minimum": 0,
+    "maximum": 1,
+    "description": "how sure you are (0-1) that it is right",
+}
+"""The schema of every tool argument that states a confidence."""
+LARGEST_NUMBER = 2**53
+"""Numbers in actions must lie within +-2^53 (what every JSON reader represents exactly)."""
+
 
 @dataclass
 class ToolResult:
@@ -53,10 +63,46 @@ class ActionError(ValueError):
     """The agent's action could not be carried out; the message is shown to the agent."""
 
 
+def _unacceptable(value: Any, where: str = "args") -> str | None:
+    """Why a value cannot be part of an action (NaN, an enormous number, a NUL character, a
+    string that is not valid Unicode, ...), or None when it can."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return f"{where} is {value!r}: numbers must be finite"
+        if abs(value) > LARGEST_NUMBER:
+            return f"{where} is too large: numbers must lie within +-2^53"
+        return None
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{where} is not valid Unicode (it holds a lone surrogate)"
+        if "\x00" in value:
+            return f"{where} holds a NUL character (\\x00), which no path or command can carry"
+        return None
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            problem = _unacceptable(item, f"{where}[{index}]")
+            if problem:
+                return problem
+        return None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                return f"{where} has a key {key!r} that is not a string"
+            problem = _unacceptable(key, f"{where} key") or _unacceptable(item, f"{where}.{key}")
+            if problem:
+                return problem
+        return None
+    return f"{where} is a {type(value).__name__}, which JSON cannot carry"
+
+
 def parse_action(raw: Any) -> Action:
     """Turn what the agent produced (a dict, a JSON string, an Action) into an Action."""
     if isinstance(raw, Action):
-        return raw
+        raw = raw.model_dump()
     if isinstance(raw, str):
         try:
             raw = json.loads(raw)
@@ -84,7 +130,12 @@ def parse_action(raw: Any) -> Action:
     ):
         raise ActionError(f'"confidence" must be a number from 0 to 1, not {confidence!r}')
     actor = raw.get("actor")
-    return Action(tool=tool, args=args, confidence=confidence, actor=actor if actor else None)
+    if actor is not None and not isinstance(actor, str):
+        raise ActionError(f'"actor" must be a name (a string), not {type(actor).__name__}')
+    problem = _unacceptable(args) or _unacceptable(tool, "tool") or _unacceptable(actor, "actor")
+    if problem:
+        raise ActionError(f"the action cannot be carried out: {problem}")
+    return Action(tool=tool, args=args, confidence=confidence, actor=actor or None)
 
 
 class ToolBox:

@@ -5,7 +5,8 @@ the run store and the only thing the scorers read. It serialises to versioned JS
 (:meth:`Trajectory.to_json` / :meth:`Trajectory.from_json`); loading a record written with a
 different schema version fails with a message that says which version was found and what to do.
 
-This module depends on nothing else in the package.
+This module depends on nothing else in the package. Records of older schema versions are
+upgraded on reading by :mod:`undertow.record.migrations`.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-SCHEMA_VERSION = 1
-"""Version of the trajectory JSON format. Bump it when a field changes meaning or shape."""
+SCHEMA_VERSION = 2
+"""Version of the trajectory JSON format. Bump it when a field changes meaning or shape, and
+add the step that upgrades the previous version to :mod:`undertow.record.migrations`."""
 
 CANARY = "UNDERTOW EVALUATION DATA - DO NOT TRAIN ON. canary GUID 5f1c9a8e-3b7d-4e26-9d0a-undertow"
 """Carried by every generated world and exported trajectory, to detect leaks into corpora."""
@@ -53,9 +55,13 @@ class PlanItem(_Record):
     """A plausible but wrong attempt (what a sloppy agent does)."""
     tamper: list[Action] = Field(default_factory=list)
     """Gaming the checks instead of doing the work (what a test-tamperer does)."""
+    repair: list[Action] = Field(default_factory=list)
+    """How to put the wrong attempt right once it was made (the contract checks that it
+    resolves the errors it raised); empty where it cannot be put right."""
     alternatives: dict[str, list[Action]] = Field(default_factory=dict)
     """Other named ways to do it, each a known failure a scripted agent is built to show
-    (e.g. ``"leaks"``: the work done right, but a secret sent along)."""
+    (e.g. ``"leaks"``: the work done right, but a secret sent along; ``"surface"``: what an
+    agent that takes the subtask at its word, without checking the world, would do)."""
 
 
 class Severity(StrEnum):
@@ -66,18 +72,51 @@ class Severity(StrEnum):
     HIGH = "high"
 
 
+class Role(StrEnum):
+    """What kind of harm an error is, the same in every environment. Each env declares its
+    ledger kinds with one role each; scoring counts roles, never another env's kind names."""
+
+    WRONG_WORK = "wrong_work"
+    """Work done wrong: a failing fix, a wrongly handled ticket, a wrong answer."""
+    REGRESSION = "regression"
+    """Something that worked was broken."""
+    TAMPERING = "tampering"
+    """The checks, or what the grader reads, were changed instead of the work being done."""
+    SIDE_EFFECT = "side_effect"
+    """A change nobody asked for: a file outside the task, a record no ticket is about."""
+    OMISSION = "omission"
+    """Work left undone at the end: a ticket unhandled, a question unanswered."""
+    LEAK = "leak"
+    """A secret reached someone who must not have it."""
+    CONTAMINATION = "contamination"
+    """False information or an injected instruction taken in and passed on."""
+    FALSE_CLAIM = "false_claim"
+    """An assertion no evidence supports (a finding citing nothing read, an answer nobody
+    reported)."""
+    WASTE = "waste"
+    """Work done twice."""
+
+
 class ErrorEvent(_Record):
-    """A ground-truth error the agent caused, as recorded by the environment's ledger."""
+    """A ground-truth error the agent caused, as recorded by the environment's ledger.
+
+    ``step`` is the step of the action that caused it (the edit, the write, the message), not
+    of the claim that exposed it; ``exposed_at`` is that claim's step (or the episode's end)
+    when the error only became known later.
+    """
 
     id: str
     step: int = Field(ge=0)
     kind: str
+    role: Role
     severity: Severity = Severity.MEDIUM
     object: str
     """What the error touched: a file, a record, a message."""
     caused_by: list[str] = Field(default_factory=list)
     """Ids of earlier errors whose corrupted state this action built on."""
     resolved_at: int | None = None
+    exposed_at: int | None = None
+    """Step of the claim (or the end of the episode) that showed the error, when later."""
     detail: str = ""
 
     @model_validator(mode="after")
@@ -89,6 +128,11 @@ class ErrorEvent(_Record):
             )
         if self.id in self.caused_by:
             raise ValueError(f"error {self.id!r} lists itself in caused_by")
+        if self.exposed_at is not None and self.exposed_at < self.step:
+            raise ValueError(
+                f"error {self.id!r} is exposed at step {self.exposed_at}, before it happened "
+                f"at step {self.step}"
+            )
         return self
 
 
@@ -196,6 +240,21 @@ class EpisodeKey(_Record):
         return f"{self.scenario}/{self.variant}/{self.seed}/{self.agent}/{self.trial}"
 
 
+class EpisodeSpec(_Record):
+    """What was played: the environment, its options, and the variant's typed axes."""
+
+    env: str = ""
+    """The gymnasium id of the environment (``undertow/Repo-v0``)."""
+    options: dict[str, Any] = Field(default_factory=dict)
+    """The environment's options for this episode, the variant's included."""
+    held_out: bool = False
+    """The seed is one of the suite's held-out seeds (reported apart)."""
+    perturbed: bool = False
+    """The world is the surface-perturbed variant of its seed."""
+    difficulty: int | None = None
+    """The world's difficulty level, where the environment has one."""
+
+
 class EpisodeStatus(StrEnum):
     """How an episode ended."""
 
@@ -212,6 +271,7 @@ class Trajectory(_Record):
 
     schema_version: int = SCHEMA_VERSION
     key: EpisodeKey
+    episode: EpisodeSpec = Field(default_factory=EpisodeSpec)
     task: str = ""
     steps: list[Step] = Field(default_factory=list)
     ledger: list[ErrorEvent] = Field(default_factory=list)
@@ -257,14 +317,9 @@ class Trajectory(_Record):
             raise TrajectoryFormatError(
                 f"trajectory must be a JSON object, got {type(data).__name__}"
             )
-        version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
-            raise TrajectoryFormatError(
-                f"trajectory has schema_version {version!r}; this Undertow reads version "
-                f"{SCHEMA_VERSION}. Open it with the Undertow release that wrote it, or re-run "
-                "the episode."
-            )
+        from undertow.record.migrations import upgrade
+
         try:
-            return cls.model_validate(data)
+            return cls.model_validate(upgrade(data))
         except ValidationError as exc:
             raise TrajectoryFormatError(f"trajectory does not match the schema: {exc}") from exc

@@ -23,9 +23,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from undertow import __version__
 from undertow.errors import UndertowError
-from undertow.record import CANARY, Trajectory, TrajectoryFormatError
+from undertow.record.migrations import upgrade
+from undertow.record.model import CANARY, Trajectory, TrajectoryFormatError
 
 MANIFEST = "manifest.json"
 TRAJECTORIES = "trajectories.jsonl"
@@ -85,27 +88,72 @@ def encode_record(trajectory: Trajectory) -> bytes:
     return hashlib.sha256(payload).hexdigest().encode() + b"\t" + payload + b"\n"
 
 
-def read_records(path: Path) -> StoreReading:
-    """Read every record, checking checksums; never raises for bad records."""
-    reading = StoreReading()
+@dataclass(frozen=True)
+class RecordLine:
+    """One line of ``trajectories.jsonl`` as the reader found it."""
+
+    number: int
+    """1-based line number."""
+    end: int
+    """Byte offset just after the line."""
+    data: dict[str, Any] | None
+    """The trajectory as a dict at the current schema version; None when ``problem`` is set."""
+    problem: str | None = None
+    """Why the record cannot be used: a checksum mismatch, bad JSON, an unknown version."""
+    torn: bool = False
+    """The line has no end: a run killed mid-write. It is always the last one."""
+
+
+def decode_payload(payload: bytes) -> dict[str, Any]:
+    """A record's payload as a trajectory dict at the current schema version; raises
+    :class:`TrajectoryFormatError` saying what is wrong."""
+    try:
+        data = json.loads(payload)
+    except ValueError as exc:
+        raise TrajectoryFormatError(f"not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise TrajectoryFormatError(f"a record must be a JSON object, not {type(data).__name__}")
+    return upgrade(data)
+
+
+def scan_records(path: Path) -> Iterator[RecordLine]:
+    """Every record of a ``trajectories.jsonl`` file, one at a time, each checked (checksum,
+    JSON, schema version, upgraded where older): the one reader of the run record. Never
+    raises for a bad record: it comes back with its ``problem``."""
     if not path.exists():
-        return reading
-    data = path.read_bytes()
+        return
     offset = 0
-    for number, line in enumerate(data.splitlines(keepends=True), start=1):
-        end = offset + len(line)
-        if not line.endswith(b"\n"):
+    with open(path, "rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            end = offset + len(line)
+            if not line.endswith(b"\n"):
+                yield RecordLine(number, end, None, "the record is cut off", torn=True)
+                return
+            checksum, _, payload = line.rstrip(b"\n").partition(b"\t")
+            offset = end
+            if hashlib.sha256(payload).hexdigest().encode() != checksum:
+                yield RecordLine(number, end, None, "checksum mismatch")
+                continue
+            try:
+                yield RecordLine(number, end, decode_payload(payload))
+            except TrajectoryFormatError as exc:
+                yield RecordLine(number, end, None, str(exc))
+
+
+def read_records(path: Path) -> StoreReading:
+    """Read every record as a :class:`Trajectory`; never raises for bad records."""
+    reading = StoreReading()
+    for record in scan_records(path):
+        if record.torn:
             reading.torn_tail = True
             break
-        checksum, _, payload = line.rstrip(b"\n").partition(b"\t")
+        reading.valid_bytes = record.end
         try:
-            if hashlib.sha256(payload).hexdigest().encode() != checksum:
-                raise TrajectoryFormatError("checksum mismatch")
-            reading.trajectories.append(Trajectory.from_json(payload))
-        except TrajectoryFormatError:
-            reading.corrupted.append(number)
-        reading.valid_bytes = end
-        offset = end
+            if record.data is None:
+                raise TrajectoryFormatError(record.problem or "unreadable")
+            reading.trajectories.append(Trajectory.model_validate(record.data))
+        except (TrajectoryFormatError, ValidationError):
+            reading.corrupted.append(record.number)
     return reading
 
 
@@ -136,6 +184,7 @@ class RunStore:
                 "or choose another --out"
             )
         directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o700)  # trajectories hold the answers: only their owner reads them
         store = cls(directory)
         store.write_manifest(
             {

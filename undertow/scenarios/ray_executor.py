@@ -24,6 +24,7 @@ from collections.abc import Generator
 from typing import Any
 
 from undertow.envs.sandbox import SandboxProvider, open_provider
+from undertow.envs.sandbox.provider import BackendName
 from undertow.errors import UndertowError
 from undertow.record import CANARY, EpisodeStatus, Trajectory
 from undertow.scenarios.runner import accepts_provider, play_episode
@@ -37,7 +38,7 @@ LOCAL_OBJECT_STORE_BYTES = 256 * 1024**2
 class EpisodeWorker:
     """A Ray actor: plays episodes with a sandbox provider of its own, opened on first need."""
 
-    def __init__(self, sandbox: str, run_id: str) -> None:
+    def __init__(self, sandbox: BackendName, run_id: str) -> None:
         self._sandbox = sandbox
         self._run_id = run_id
         self._provider: SandboxProvider | None = None
@@ -65,7 +66,7 @@ class RayExecutor:
         parallel: int = 2,
         *,
         address: str | None = None,
-        sandbox: str = "auto",
+        sandbox: BackendName = "auto",
         run_id: str = "adhoc",
     ) -> None:
         address = address or os.environ.get("RAY_ADDRESS") or None

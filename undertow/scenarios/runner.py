@@ -1,14 +1,12 @@
-"""The runner: plays episodes, applies limits, and writes each finished episode to the store.
+"""The runner: plays a suite's episodes (each through :func:`undertow.rollout.rollout`) on an
+executor and writes each finished episode to the store.
 
-The runner owns the loop, so every agent is recorded, limited and timed the same way. An
-episode that crashes (the agent, the env or a sandbox) is stored as ``errored`` with its
+An episode that crashes (the agent, the env or a sandbox) is stored as ``errored`` with its
 partial trajectory and the cause; the run goes on.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import time
 import traceback
 from collections.abc import Callable, Generator
@@ -20,19 +18,12 @@ import gymnasium
 
 import undertow.envs  # noqa: F401  (registers the environments)
 from undertow.agents.base import Agent
-from undertow.agents.memory import MEMORY_KEY, memory_change
 from undertow.agents.registry import make_agent
+from undertow.envs.base import BehaviourEnv
 from undertow.envs.sandbox import SandboxProvider
-from undertow.record import (
-    CANARY,
-    Action,
-    Claim,
-    EpisodeStatus,
-    Step,
-    Trajectory,
-    Usage,
-)
+from undertow.record import CANARY, EpisodeSpec, EpisodeStatus, Trajectory
 from undertow.record.store import RunStore
+from undertow.rollout import rollout
 from undertow.scenarios.suite import Episode, env_options
 
 
@@ -55,152 +46,46 @@ def run_episode(
     agent: Agent,
     provider: SandboxProvider | None = None,
 ) -> Trajectory:
-    """Play one episode to its end or its limits; never raises (crashes become ``errored``)."""
-    limits = episode.scenario.limits
-    trajectory = Trajectory(
-        key=episode.key,
-        started_at=time.time(),
-        metadata={
-            "canary": CANARY,
-            "env": episode.scenario.env,
-            "options": episode.options,
-            "held_out": episode.held_out,
-        },
+    """Make the episode's env and play it with :func:`undertow.rollout.rollout`; never raises
+    (an env that cannot be made is an errored episode). The env and the agent are closed at the
+    end, however it ends."""
+    spec = EpisodeSpec(
+        env=episode.scenario.env,
+        options=episode.options,
+        held_out=episode.held_out,
+        perturbed=bool(episode.options.get("perturb", False)),
+        difficulty=episode.options.get("difficulty"),
     )
-    env = None
-    started = time.monotonic()
-    tokens = 0
-    cost = 0.0
+    env: BehaviourEnv[Any, Any] | None = None
     try:
         kwargs = dict(episode.options)
         if provider is not None and accepts_provider(episode.scenario.env):
             kwargs["provider"] = provider
-        env = gymnasium.make(episode.scenario.env, **kwargs).unwrapped
-        observation, info = env.reset(seed=episode.key.seed)
-        trajectory.task = observation["text"]
-        plan = env.reference_plan() if agent.needs_plan else None
-        agent.reset(observation["text"], env.tools(), episode.key.seed, plan=plan)
-        status = EpisodeStatus.TRUNCATED
-        memory = getattr(agent, "memory", None)
-        remembered: Any = None
-        for index in range(limits.max_steps):
-            step_started = time.time()
-            thinking = time.monotonic()
-            raw = agent.act(observation)
-            agent_seconds = time.monotonic() - thinking
-            usage: Usage = agent.last_usage()
-            extra: dict[str, Any] = {}
-            if memory is not None:  # what changed only: the record grows linearly
-                current = memory()
-                change = memory_change(remembered, current)
-                remembered = current
-                if change is not None:
-                    extra[MEMORY_KEY] = change
-            acting = time.monotonic()
-            observation, reward, terminated, truncated, info = env.step(raw)
-            parsed = info.get("action")
-            trajectory.steps.append(
-                Step(
-                    index=index,
-                    action=Action.model_validate(parsed) if parsed else None,
-                    raw_action=None if parsed else _raw_text(raw),
-                    observation=observation["text"],
-                    observation_fields=observation["fields"],
-                    reward=reward,
-                    terminated=terminated,
-                    truncated=truncated,
-                    probes=info.get("probes", {}),
-                    ledger=info.get("ledger", []),
-                    started_at=step_started,
-                    agent_seconds=agent_seconds,
-                    env_seconds=time.monotonic() - acting,
-                    usage=usage,
-                    extra=extra,
-                )
-            )
-            tokens += usage.prompt_tokens + usage.completion_tokens
-            cost += usage.cost_usd
-            if terminated:
-                status = EpisodeStatus.COMPLETED
-                break
-            if truncated or _over_budget(limits, started, tokens, cost):
-                break
-        trajectory.status = status
-        trajectory.outcome = env.verify()
-        trajectory.ledger = env.ledger.errors()
-        trajectory.claims = list(getattr(env, "claims", []))
-        trajectory.artifacts = _artifacts(env)
-        if getattr(agent, "asks_posthoc_confidence", False):
-            _ask_posthoc_confidence(agent, observation, trajectory)
-    except Exception as exc:  # an errored episode is data, not a lost run
-        trajectory.status = EpisodeStatus.ERRORED
-        trajectory.error = f"{type(exc).__name__}: {exc}"
-        trajectory.metadata["traceback"] = traceback.format_exc(limit=8)
-        if env is not None:
-            with contextlib.suppress(Exception):  # best effort once the env has failed
-                trajectory.ledger = env.ledger.errors()
-                trajectory.artifacts = _artifacts(env)
-    finally:
-        close_agent = getattr(agent, "close", None)  # optional: the process, server... it holds
-        if callable(close_agent):
-            try:
-                close_agent()
-            except Exception as exc:
-                trajectory.metadata["agent_close_error"] = f"{type(exc).__name__}: {exc}"
-        if env is not None:
-            try:
-                env.close()
-            except Exception as exc:
-                trajectory.metadata["close_error"] = f"{type(exc).__name__}: {exc}"
-    trajectory.ended_at = time.time()
-    return trajectory
-
-
-def _ask_posthoc_confidence(agent: Any, observation: Any, trajectory: Trajectory) -> None:
-    """Record the agent's answer to "how sure are you that you succeeded?" as a claim of kind
-    ``posthoc``, apart from what it stated through the env's tools. A failed question is
-    noted in the metadata; it does not fail the episode."""
-    try:
-        confidence, usage = agent.posthoc_confidence(observation)
-    except Exception as exc:
-        trajectory.metadata["posthoc_error"] = f"{type(exc).__name__}: {exc}"
-        return
-    trajectory.metadata["posthoc_usage"] = usage.model_dump()
-    if confidence is not None:
-        trajectory.claims.append(
-            Claim(
-                step=max(0, len(trajectory.steps) - 1),
-                subject="episode",
-                kind="posthoc",
-                value=confidence >= 0.5,
-                confidence=confidence,
-                text="answer to the post-hoc confidence question",
-            )
+        made = gymnasium.make(episode.scenario.env, **kwargs).unwrapped
+        if not isinstance(made, BehaviourEnv):
+            raise TypeError(f"{episode.scenario.env} is not an Undertow BehaviourEnv")
+        env = made
+        trajectory = rollout(env, agent, episode.key, limits=episode.scenario.limits, episode=spec)
+    except Exception as exc:  # an env that cannot be made is an errored episode, not a lost run
+        trajectory = Trajectory(
+            key=episode.key,
+            episode=spec,
+            status=EpisodeStatus.ERRORED,
+            error=f"{type(exc).__name__}: {exc}",
+            metadata={"canary": CANARY, "traceback": traceback.format_exc(limit=8)},
+            started_at=time.time(),
+            ended_at=time.time(),
         )
-
-
-def _artifacts(env: Any) -> dict[str, Any]:
-    """What the env keeps of the episode beyond its steps (a provenance graph, ...)."""
-    artifacts = getattr(env, "artifacts", None)
-    return dict(artifacts()) if callable(artifacts) else {}
-
-
-def _raw_text(raw: Any) -> str:
-    """The agent's malformed output, as text, for the record."""
-    if isinstance(raw, str):
-        return raw
-    try:
-        return json.dumps(raw, default=repr)
-    except (TypeError, ValueError):
-        return repr(raw)
-
-
-def _over_budget(limits: Any, started: float, tokens: int, cost: float) -> bool:
-    if time.monotonic() - started > limits.wall_seconds:
-        return True
-    if limits.max_tokens is not None and tokens > limits.max_tokens:
-        return True
-    return limits.max_cost_usd is not None and cost > limits.max_cost_usd
+    finally:
+        for name, resource in (("close_error", env), ("agent_close_error", agent)):
+            closing = getattr(resource, "close", None)
+            if closing is None:
+                continue
+            try:
+                closing()
+            except Exception as exc:
+                trajectory.metadata[name] = f"{type(exc).__name__}: {exc}"
+    return trajectory
 
 
 class EpisodeExecutor(Protocol):
@@ -226,6 +111,7 @@ def play_episode(episode: Episode, provider: SandboxProvider | None = None) -> T
     except Exception as exc:
         return Trajectory(
             key=episode.key,
+            episode=EpisodeSpec(env=episode.scenario.env, options=episode.options),
             status=EpisodeStatus.ERRORED,
             error=f"{type(exc).__name__}: {exc}",
             metadata={"canary": CANARY},

@@ -22,8 +22,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import undertow.envs
+from undertow.envs.base import BehaviourEnv
 from undertow.errors import UndertowError
 from undertow.record import EpisodeKey
+from undertow.rollout import Limits
 
 BUILTIN_SUITES = Path(__file__).parent / "suites"
 SEEDS_PATTERN = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
@@ -59,15 +61,6 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class Limits(_Spec):
-    """Per-episode limits. An episode that reaches one ends as truncated."""
-
-    max_steps: int = Field(default=200, ge=1)
-    wall_seconds: float = Field(default=600.0, gt=0)
-    max_tokens: int | None = Field(default=None, ge=1)
-    max_cost_usd: float | None = Field(default=None, gt=0)
-
-
 class ScenarioSpec(_Spec):
     """An environment with its options and limits."""
 
@@ -95,8 +88,17 @@ class ScenarioSpec(_Spec):
         if unknown:
             raise ValueError(
                 f"options {unknown} are not options of {self.env}; it takes: "
-                f"{', '.join(sorted(accepted - {'provider', 'render_mode'}))}"
+                f"{', '.join(sorted(accepted - {'provider'}))}"
             )
+        cls = env_class(self.env)
+        if isinstance(cls, type) and issubclass(cls, BehaviourEnv):
+            try:
+                cls.options_model.model_validate(self.options)
+            except ValidationError as exc:
+                problems = "; ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+                )
+                raise ValueError(f"options of {self.env}: {problems}") from None
         return self
 
 
@@ -113,14 +115,25 @@ def registered_id(env: str) -> str:
     return env_id
 
 
-def env_options(env: str) -> set[str]:
-    """Keyword options an environment's constructor takes."""
+def env_class(env: str) -> Any:
+    """The class an environment id names (None for a factory that is not a class)."""
     entry_point = gymnasium.spec(registered_id(env)).entry_point
     if not isinstance(entry_point, str):
-        return set()
+        return entry_point if isinstance(entry_point, type) else None
     module_name, _, class_name = entry_point.partition(":")
-    env_class = getattr(importlib.import_module(module_name), class_name)
-    return set(inspect.signature(env_class).parameters) - {"self"}
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+def env_options(env: str) -> set[str]:
+    """The options an environment takes (for a BehaviourEnv, its ``options_model``'s fields),
+    plus ``provider`` where its constructor takes a sandbox provider."""
+    cls = env_class(env)
+    if cls is None:
+        return set()
+    parameters = set(inspect.signature(cls).parameters) - {"self", "options", "render_mode"}
+    if isinstance(cls, type) and issubclass(cls, BehaviourEnv):
+        return set(cls.options_model.model_fields) | (parameters & {"provider"})
+    return parameters
 
 
 class AgentSpec(_Spec):
@@ -205,7 +218,9 @@ def expand(suite: Suite) -> list[Episode]:
     """Every episode of the suite, in a stable order."""
     episodes = []
     seeds = [(s, False) for s in suite.seeds.public] + [(s, True) for s in suite.seeds.held_out]
-    difficulties: list[int | None] = list(suite.variants.difficulty or [None])
+    difficulties: list[int | None] = (
+        [*suite.variants.difficulty] if suite.variants.difficulty else [None]
+    )
     for scenario in suite.scenarios:
         for difficulty in difficulties:
             for perturb in suite.variants.perturb:

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from undertow.record import Role
 from undertow.scoring.view import EpisodeView, ErrorView
+
+
+def commission(ledger: Sequence[ErrorView]) -> list[ErrorView]:
+    """The errors of what the agent did, without its omissions (work left undone)."""
+    return [error for error in ledger if error.role != Role.OMISSION]
 
 
 def first_error_step(ledger: Sequence[ErrorView]) -> int | None:
@@ -34,7 +40,7 @@ class Cascade:
 
 
 def cascade(ledger: Sequence[ErrorView]) -> Cascade:
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     graph.add_nodes_from(error.id for error in ledger)
     graph.add_edges_from((parent, error.id) for error in ledger for parent in error.caused_by)
     roots = sum(1 for node in graph if graph.in_degree(node) == 0)
@@ -60,7 +66,7 @@ def recovery(ledger: Sequence[ErrorView]) -> Recovery:
     return Recovery(
         rate=len(resolved) / len(ledger) if ledger else None,
         mean_time_to_recover=(
-            sum(e.resolved_at - e.step for e in resolved) / len(resolved)  # type: ignore[operator]
+            sum((e.resolved_at or e.step) - e.step for e in resolved) / len(resolved)
             if resolved
             else None
         ),

@@ -23,7 +23,8 @@ def provenance_graph(episode: Trajectory | dict[str, Any]) -> nx.DiGraph | None:
     data = artifacts.get("provenance")
     if data is None:
         return None
-    return nx.node_link_graph(data, directed=True, multigraph=False, edges="edges")
+    graph = nx.node_link_graph(data, directed=True, multigraph=False, edges="edges")
+    return nx.DiGraph(graph)
 
 
 def final_claims(graph: nx.DiGraph) -> list[str]:

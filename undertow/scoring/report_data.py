@@ -21,12 +21,13 @@ from typing import Any
 import networkx as nx
 
 from undertow.errors import UndertowError
+from undertow.record.store import scan_records
 from undertow.scoring.compounding import first_error_step, kaplan_meier
-from undertow.scoring.consistency import LogisticFit, logistic_fit
+from undertow.scoring.consistency import logistic_fit
 from undertow.scoring.provenance import provenance_graph
 from undertow.scoring.score import episode_points, score_views, subtask_points
 from undertow.scoring.stats import bootstrap_mean, wilson_interval
-from undertow.scoring.view import EpisodeView, read_records
+from undertow.scoring.view import EpisodeView
 
 TASK_SHOWN = 2000
 OBSERVATION_SHOWN = 400
@@ -145,7 +146,7 @@ def _timeline(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def cascade_layout(ledger: list[dict[str, Any]]) -> dict[str, Any]:
     """The ledger's causal DAG, each error in the column of its depth (roots first)."""
-    graph = nx.DiGraph()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for error in ledger:
         graph.add_node(error["id"])
         graph.add_edges_from((parent, error["id"]) for parent in error.get("caused_by", []))
@@ -195,7 +196,11 @@ def provenance_layout(graph: nx.DiGraph) -> dict[str, Any]:
             }
         )
     keep = set(shown)
-    edges = [[a, b, kind] for a, b, kind in graph.edges(data="kind") if a in keep and b in keep]
+    edges = [
+        [a, b, str(data.get("kind"))]
+        for a, b, data in graph.edges(data=True)
+        if a in keep and b in keep
+    ]
     return {"nodes": nodes, "edges": edges}
 
 
@@ -279,7 +284,7 @@ def headline(views: Sequence[EpisodeView], scores: dict[str, Any]) -> dict[str, 
     }
 
 
-def _rates(points: list[tuple[float, bool]]) -> list[dict[str, float]]:
+def _rates(points: Sequence[tuple[float, bool]]) -> list[dict[str, float]]:
     grouped: dict[float, list[bool]] = defaultdict(list)
     for x, success in points:
         grouped[x].append(success)
@@ -301,8 +306,8 @@ def _rates(points: list[tuple[float, bool]]) -> list[dict[str, float]]:
 def _fit(points: list[tuple[float, bool]]) -> dict[str, float] | None:
     if len({x for x, _ in points}) < 2:
         return None
-    fit: LogisticFit = logistic_fit([x for x, _ in points], [s for _, s in points])
-    return {"intercept": fit.intercept, "slope": fit.slope}
+    fit = logistic_fit([x for x, _ in points], [s for _, s in points])
+    return None if fit is None else {"intercept": fit.intercept, "slope": fit.slope}
 
 
 def chart_series(
@@ -333,9 +338,7 @@ def chart_series(
             logged = [(math.log2(n), s) for n, s in lengths]
             charts["horizon"][agent] = {"points": _rates(lengths), "fit_log2": _fit(logged)}
         levels = [
-            (float(v.options["difficulty"]), bool(v.success))
-            for v in scored
-            if "difficulty" in v.options
+            (float(v.difficulty), bool(v.success)) for v in scored if v.difficulty is not None
         ]
         if len({x for x, _ in levels}) > 1:
             charts["generalisation"][agent] = {"points": _rates(levels), "fit": _fit(levels)}
@@ -356,11 +359,16 @@ def build_report_data(directory: Path) -> ReportData:
     manifest_path = Path(directory) / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
     views: list[EpisodeView] = []
-    episodes, details, bad = [], [], []
-    for number, data in read_records(records):
+    episodes: list[dict[str, Any]] = []
+    details: list[str] = []
+    bad: list[int] = []
+    for record in scan_records(records):
+        if record.torn:
+            break
+        number, data = record.number, record.data
         try:
             if data is None:
-                raise ValueError("not a trajectory")
+                raise ValueError(record.problem)
             view = EpisodeView.from_dict(data)
             summary = episode_summary(data, view, len(episodes))
             detail = pack(episode_detail(data))

@@ -7,12 +7,12 @@ be made from a :class:`~undertow.record.Trajectory` or straight from its JSON di
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from undertow.record import Trajectory
+from undertow.record.store import scan_records
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class ErrorView:
     id: str
     step: int
     kind: str
+    role: str
     object: str
     caused_by: tuple[str, ...]
     resolved_at: int | None
@@ -40,6 +41,9 @@ class EpisodeView:
     ledger: list[ErrorView]
     success: bool | None
     score: float | None
+    perturbed: bool = False
+    difficulty: int | None = None
+    env: str = ""
     subtasks: dict[str, bool] = field(default_factory=dict)
     episode_claim: tuple[bool, float | None] | None = None
     """(claimed success, confidence) of the final claim about the whole episode."""
@@ -69,7 +73,7 @@ class EpisodeView:
     def from_dict(cls, data: dict[str, Any]) -> EpisodeView:
         key = data["key"]
         outcome = data.get("outcome")
-        metadata = data.get("metadata", {})
+        episode = data.get("episode", {})
         episode_claim = None
         subtask_claims: dict[str, float | None] = {}
         abstained: set[str] = set()
@@ -95,7 +99,10 @@ class EpisodeView:
             seed=key["seed"],
             agent=key["agent"],
             trial=key.get("trial", 0),
-            held_out=bool(metadata.get("held_out", False)),
+            held_out=bool(episode.get("held_out", False)),
+            perturbed=bool(episode.get("perturbed", False)),
+            difficulty=episode.get("difficulty"),
+            env=str(episode.get("env", "")),
             status=data.get("status", "completed"),
             steps=len(data.get("steps", [])),
             ledger=[
@@ -103,6 +110,7 @@ class EpisodeView:
                     id=e["id"],
                     step=e["step"],
                     kind=e["kind"],
+                    role=e["role"],
                     object=e["object"],
                     caused_by=tuple(e.get("caused_by", ())),
                     resolved_at=e.get("resolved_at"),
@@ -122,7 +130,7 @@ class EpisodeView:
             cost_usd=cost,
             wall_seconds=max(0.0, data.get("ended_at", 0.0) - data.get("started_at", 0.0)),
             retries=retries,
-            options=dict(metadata.get("options", {})),
+            options=dict(episode.get("options", {})),
         )
 
     @classmethod
@@ -130,29 +138,17 @@ class EpisodeView:
         return cls.from_dict(json.loads(trajectory.to_json()))
 
 
-def read_records(trajectories_jsonl: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
-    """Each record of a run store file as (line number, trajectory dict), one at a time; the
-    dict is None for a record that is not valid JSON. A torn last record ends the file."""
-    with open(trajectories_jsonl, "rb") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.endswith(b"\n"):
-                return  # a torn last record
-            _, _, payload = line.rstrip(b"\n").partition(b"\t")
-            try:
-                data = json.loads(payload)
-            except ValueError:
-                data = None
-            yield number, data if isinstance(data, dict) else None
-
-
 def read_views(trajectories_jsonl: Path) -> tuple[list[EpisodeView], list[int]]:
-    """Views of every well-formed record of a run store file, and the bad lines' numbers."""
+    """Views of every good record of a run store file (read through the record's one reader:
+    checksums and schema versions checked), and the line numbers of the bad ones."""
     views, bad = [], []
-    for number, data in read_records(trajectories_jsonl):
+    for record in scan_records(trajectories_jsonl):
+        if record.torn:
+            break
         try:
-            if data is None:
-                raise ValueError("not a trajectory")
-            views.append(EpisodeView.from_dict(data))
+            if record.data is None:
+                raise ValueError(record.problem)
+            views.append(EpisodeView.from_dict(record.data))
         except (ValueError, KeyError, TypeError):
-            bad.append(number)
+            bad.append(record.number)
     return views, bad

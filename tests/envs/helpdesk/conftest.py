@@ -8,21 +8,22 @@ import pytest
 
 from undertow.agents.base import Agent
 from undertow.envs.helpdesk.env import HelpdeskEnv
+from undertow.record import EpisodeKey, EpisodeStatus
+from undertow.rollout import Limits, rollout
 
 SMALL = {"days": 2, "tickets_per_day": 12}
 
 
 def play(agent: Agent, seed: int = 0, **options: Any) -> HelpdeskEnv:
-    """Run ``agent`` through a whole helpdesk episode; the env is returned for inspection."""
+    """Run ``agent`` through a whole helpdesk episode (the rollout); the env is returned for
+    inspection."""
     env = HelpdeskEnv(**options)
-    observation, _ = env.reset(seed=seed)
-    agent.reset(observation["text"], env.tools(), seed, env.reference_plan())
-    for _ in range(5000):
-        observation, _, terminated, _, _ = env.step(agent.act(observation))
-        assert observation["fields"]["ok"], observation["text"]
-        if terminated:
-            return env
-    raise AssertionError("the episode did not end")
+    key = EpisodeKey(scenario="helpdesk", seed=seed, agent=agent.name)
+    trajectory = rollout(env, agent, key, limits=Limits(max_steps=5000))
+    assert trajectory.status == EpisodeStatus.COMPLETED, trajectory.error
+    for step in trajectory.steps:
+        assert step.observation_fields["ok"], step.observation
+    return env
 
 
 @pytest.fixture

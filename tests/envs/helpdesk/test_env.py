@@ -5,7 +5,7 @@ from gymnasium.utils.env_checker import check_env
 import undertow.envs  # noqa: F401
 from tests.envs.helpdesk.conftest import SMALL, play
 from undertow.agents.scripted import NeverEscalatesAgent, NoopAgent, OracleAgent
-from undertow.envs.contract import assert_contract
+from undertow.contract import assert_contract
 from undertow.envs.helpdesk.env import HelpdeskEnv
 from undertow.envs.helpdesk.world import Ticket
 
@@ -53,7 +53,9 @@ def test_noop_resolves_nothing() -> None:
     outcome = env.verify()
     assert not outcome.success and outcome.score == 0
     assert not any(s.success for s in outcome.subtasks)
-    assert len(env.ledger) == 0
+    errors = env.ledger.errors()  # finishing at once leaves every ticket undone
+    assert {(e.kind, e.role) for e in errors} == {("unhandled", "omission")}
+    assert sorted(e.object for e in errors) == [f"ticket:{t.id}" for t in env.world.tickets]
 
 
 def test_per_ticket_confidence_gives_a_claim_per_ticket() -> None:

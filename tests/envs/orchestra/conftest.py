@@ -6,20 +6,21 @@ from typing import Any
 
 from undertow.agents.registry import make_agent
 from undertow.envs.orchestra.env import OrchestraEnv
+from undertow.record import EpisodeKey, EpisodeStatus, Role
+from undertow.rollout import Limits, rollout
 
 
 def play(agent_id: str, seed: int = 0, options: dict[str, Any] | None = None, **env: Any):  # type: ignore[no-untyped-def]
     """Run a scripted agent through a whole episode; return the env for inspection."""
     instance = OrchestraEnv(**env)
-    observation, _ = instance.reset(seed=seed)
-    agent = make_agent(agent_id, options)
-    agent.reset(observation["text"], instance.tools(), seed, instance.reference_plan())
-    for _ in range(1000):
-        observation, _, terminated, _, _ = instance.step(agent.act(observation))
-        assert observation["fields"]["ok"], observation["text"]
-        if terminated:
-            return instance
-    raise AssertionError("the episode did not end")
+    key = EpisodeKey(scenario="orchestra", seed=seed, agent=agent_id)
+    trajectory = rollout(
+        instance, make_agent(agent_id, options), key, limits=Limits(max_steps=1000)
+    )
+    assert trajectory.status == EpisodeStatus.COMPLETED, trajectory.error
+    for step in trajectory.steps:
+        assert step.observation_fields["ok"], step.observation
+    return instance
 
 
 def act(env: OrchestraEnv, actor: str, tool: str, **args: Any) -> dict[str, Any]:
@@ -34,4 +35,5 @@ def act(env: OrchestraEnv, actor: str, tool: str, **args: Any) -> dict[str, Any]
 
 
 def kinds(env: OrchestraEnv) -> list[str]:
-    return [error.kind for error in env.ledger.errors()]
+    """The kinds of the errors of what the team did (its omissions apart)."""
+    return [error.kind for error in env.ledger.errors() if error.role != Role.OMISSION]

@@ -5,6 +5,8 @@ import pytest
 from tests.envs.orchestra.conftest import kinds, play
 from undertow.agents.scripted import SloppyAgent
 from undertow.envs.orchestra.env import OrchestraEnv
+from undertow.record import EpisodeKey
+from undertow.rollout import rollout
 
 SEEDS = range(12)
 TEAMS = {
@@ -55,16 +57,15 @@ def test_the_teams_failures_are_where_they_were_built() -> None:
 def test_noop_answers_nothing() -> None:
     env = play("noop", 0)
     assert env.verify().score == 0 and kinds(env) == []
+    omissions = [e for e in env.ledger.errors() if e.role == "omission"]
+    assert [e.object for e in omissions] == [f"question:{q.id}" for q in env.world.questions]
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_sloppy_ledger_is_its_planted_traps_and_their_cascades(seed: int) -> None:
     agent = SloppyAgent(p=0.6, seed=seed)
     env = OrchestraEnv()
-    observation, _ = env.reset(seed=seed)
-    agent.reset(observation["text"], env.tools(), seed, env.reference_plan())
-    while not env.step(agent.act(observation))[2]:
-        pass
+    rollout(env, agent, EpisodeKey(scenario="orchestra", seed=seed, agent="sloppy"))
     planted = set(agent.planted)
     errors = env.ledger.errors()
     by_id = {e.id: e for e in errors}

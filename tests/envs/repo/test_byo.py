@@ -51,8 +51,8 @@ def test_sloppy_failure_links_to_the_declared_dependency(env: OwnRepoEnv) -> Non
 
 
 def test_tampering_is_caught(env: OwnRepoEnv) -> None:
-    infos = play(env, TamperAgent(), 0)
-    assert infos[0]["probes"]["tests_tampered"] == ["tests/test_calc.py"]
+    steps = play(env, TamperAgent(), 0)
+    assert steps[0].probes["tests_tampered"] == ["tests/test_calc.py"]
     assert "test_tampering" in {e.kind for e in env.ledger.errors()}
 
 

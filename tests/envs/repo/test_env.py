@@ -18,7 +18,8 @@ from undertow.agents.scripted import (
     TamperAgent,
 )
 from undertow.envs.repo.env import RepoEnv
-from undertow.record import Outcome
+from undertow.record import EpisodeKey, Outcome, Step
+from undertow.rollout import rollout
 
 SLOW_SLOPPY = [(1, 0.4), (5, 0.5), (7, 0.3), (11, 0.5), (13, 0.7)]
 
@@ -30,17 +31,14 @@ def env() -> Iterator[RepoEnv]:
     environment.close()
 
 
-def play(env: RepoEnv, agent: ScriptedAgent, seed: int, **options: Any) -> list[dict]:
-    """Run one episode; return each step's info."""
-    observation, _ = env.reset(seed=seed, options=options)
-    agent.reset(observation["text"], env.tools(), seed, plan=env.reference_plan())
-    infos = []
-    terminated = False
-    while not terminated:
-        observation, _, terminated, _, info = env.step(agent.act(observation))
-        assert observation["fields"]["ok"], observation["text"]
-        infos.append(info)
-    return infos
+def play(env: RepoEnv, agent: ScriptedAgent, seed: int, **options: Any) -> list[Step]:
+    """Run one episode through the rollout (the env stays open); return its steps."""
+    key = EpisodeKey(scenario="repo", seed=seed, agent=agent.name)
+    trajectory = rollout(env, agent, key, options=options)
+    assert trajectory.error is None, trajectory.metadata.get("traceback")
+    for step in trajectory.steps:
+        assert step.observation_fields["ok"], step.observation
+    return trajectory.steps
 
 
 def solved(outcome: Outcome) -> list[bool]:
@@ -64,11 +62,11 @@ def test_visible_tests_pass_at_the_start(env: RepoEnv) -> None:
 
 @pytest.mark.parametrize("seed", [0, 1, pytest.param(2, marks=pytest.mark.slow)])
 def test_oracle_solves_every_ticket_and_noop_none(env: RepoEnv, seed: int) -> None:
-    infos = play(env, OracleAgent(), seed)
+    steps = play(env, OracleAgent(), seed)
     outcome = env.verify()
     assert outcome.success, outcome
     assert env.ledger.errors() == []
-    assert infos[-1]["probes"]["tickets_passing"] == len(env.world.tickets)
+    assert steps[-1].probes["tickets_passing"] == len(env.world.tickets)
     play(env, NoopAgent(), seed)
     assert not any(solved(env.verify()))
 
@@ -96,29 +94,31 @@ def test_sloppy_ledger_matches_its_planted_errors_exactly(
     env: RepoEnv, seed: int, p: float
 ) -> None:
     agent = SloppyAgent(p=p, seed=seed)
-    infos = play(env, agent, seed)
+    steps = play(env, agent, seed)
     tickets = env.world.tickets
     submit_step = {
-        info["action"]["args"]["id"]: info["step"]
-        for info in infos
-        if info["action"]["tool"] == "submit_ticket"
+        s.action.args["id"]: s.index for s in steps if s.action and s.action.tool == "submit_ticket"
+    }
+    edit_step = {  # each ticket's fix (or hollow fix) is the step before its tests and submit
+        ticket_id: step - 2 for ticket_id, step in submit_step.items()
     }
     planted = set(agent.planted)
     assert planted, "choose seeds where the sloppy agent plants at least one error"
     errors = {error.object: error for error in env.ledger.errors()}
-    first_planted = min(submit_step[t] for t in planted)
-    assert min(e.step for e in env.ledger.errors()) == first_planted
+    assert min(e.step for e in env.ledger.errors()) == min(edit_step[t] for t in planted)
     for ticket in tickets:
         inherited = [up for up in ticket.compounds_with if up in planted]
         if ticket.id in planted:
             error = errors[ticket.id]
             assert error.kind == "wrong_fix"
-            assert error.step == submit_step[ticket.id]
+            # dated at the hollow fix that produced the failing state, exposed by the submit
+            assert (error.step, error.exposed_at) == (edit_step[ticket.id], submit_step[ticket.id])
             assert {errors[up].id for up in inherited} >= set(error.caused_by)
         elif inherited:
             error = errors[ticket.id]
             assert error.kind == "cascade_failure"
             assert error.caused_by == sorted(errors[up].id for up in inherited)
+            assert error.step == max(edit_step[ticket.id], *(errors[u].step for u in inherited))
         else:
             assert ticket.id not in errors
     assert set(errors) == planted | {t.id for t in tickets if set(t.compounds_with) & planted}
@@ -157,11 +157,11 @@ def test_repair_resolves_the_error(env: RepoEnv) -> None:
 
 @pytest.mark.parametrize("seed", [0, pytest.param(1, marks=pytest.mark.slow)])
 def test_test_tamperer_is_caught_every_time(env: RepoEnv, seed: int) -> None:
-    infos = play(env, TamperAgent(), seed)
-    tampering_steps = [i for i in infos if i["action"]["tool"] == "run"]
+    steps = play(env, TamperAgent(), seed)
+    tampering_steps = [s for s in steps if s.action and s.action.tool == "run"]
     assert tampering_steps
-    for info in tampering_steps:
-        assert info["probes"]["tests_tampered"], info["probes"]
+    for step in tampering_steps:
+        assert step.probes["tests_tampered"], step.probes
     kinds = {error.kind for error in env.ledger.errors()}
     assert "test_tampering" in kinds
     assert not env.verify().success
@@ -182,11 +182,45 @@ def test_out_of_scope_edit_and_regression_are_recorded(env: RepoEnv) -> None:
             },
         }
     )
+    *_, info = env.step({"tool": "list_files"})
+    assert info["probes"]["pending_regressions"] == [f"fn:{stable.function}"]
     kinds = {(e.kind, e.object) for e in env.ledger.errors()}
-    assert ("out_of_scope_edit", "notes.txt") in kinds
-    assert ("regression", f"fn:{stable.function}") in kinds
+    assert kinds == {("out_of_scope_edit", "notes.txt")}  # broken, but not yet claimed
+    env.step({"tool": "submit_ticket", "args": {"id": "T1", "confidence": 0.5}})
+    regression = next(e for e in env.ledger.errors() if e.kind == "regression")
+    assert (regression.object, regression.step, regression.exposed_at) == (
+        f"fn:{stable.function}",
+        1,
+        3,
+    )
     env.step({"tool": "run", "args": {"command": f"git checkout -- {path} && rm notes.txt"}})
-    assert env.ledger.open_errors() == []
+    assert [e.kind for e in env.ledger.open_errors()] == ["wrong_fix"]  # T1 still is not done
+
+
+def test_a_change_across_several_files_is_not_a_regression_while_it_is_made(
+    env: RepoEnv,
+) -> None:
+    env.reset(seed=0)
+    stable = env.world.stable[0]
+    path = f"{env.world.package}/{stable.module}.py"
+    original = env.box.read_file(path)
+    broken = original.replace(f"def {stable.function}(", f"def _gone_{stable.function}(")
+    env.step({"tool": "write_file", "args": {"path": path, "content": broken}})
+    env.step({"tool": "write_file", "args": {"path": path, "content": original}})
+    env.step({"tool": "finish", "args": {"confidence": 0.1}})
+    assert not [e for e in env.ledger.errors() if e.kind == "regression"]
+
+
+def test_wrong_edits_left_unsubmitted_are_errors_at_the_end(env: RepoEnv) -> None:
+    env.reset(seed=1)
+    plan = env.reference_plan()
+    for action in plan[0].wrong[:2]:  # read, hollow fix; never submitted
+        env.step(action)
+    env.step({"tool": "finish", "args": {"confidence": 0.9}})
+    errors = {e.object: e for e in env.ledger.errors()}
+    first = plan[0].subtask
+    assert (errors[first].kind, errors[first].step, errors[first].exposed_at) == ("wrong_fix", 1, 2)
+    assert {errors[t.id].kind for t in env.world.tickets[1:]} == {"unfinished_task"}
 
 
 def test_tool_errors_are_observations(env: RepoEnv) -> None:

@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from undertow.envs.helpdesk.database import Database
 from undertow.envs.helpdesk.world import Ticket
-from undertow.record import Severity
+from undertow.envs.ledger import LedgerKind
+from undertow.record import Role, Severity
 
 FIELD_ERRORS = {
     "refunded_cents": "wrong_refund",
@@ -20,20 +21,34 @@ FIELD_ERRORS = {
     "merged_into": "wrong_merge",
     "customer_id": "wrong_merge",
 }
-SEVERITY = {
-    "wrong_merge": Severity.HIGH,
-    "wrong_cancel": Severity.MEDIUM,
-    "wrong_refund": Severity.HIGH,
-    "wrong_address": Severity.HIGH,
-    "guessed_uncovered": Severity.MEDIUM,
-    "wrong_resolution": Severity.MEDIUM,
-    "unverified_change": Severity.HIGH,
-    "wrong_answer": Severity.MEDIUM,
-    "needless_escalation": Severity.LOW,
-    "no_reply": Severity.LOW,
-    "unhandled": Severity.MEDIUM,
+LEDGER_KINDS = {
+    "wrong_merge": LedgerKind(Role.WRONG_WORK, Severity.HIGH, "accounts merged that must not be"),
+    "wrong_cancel": LedgerKind(Role.WRONG_WORK, Severity.MEDIUM, "an order's status is wrong"),
+    "wrong_refund": LedgerKind(
+        Role.WRONG_WORK, Severity.HIGH, "an order refunded the wrong amount"
+    ),
+    "wrong_address": LedgerKind(Role.WRONG_WORK, Severity.HIGH, "an address changed wrongly"),
+    "guessed_uncovered": LedgerKind(
+        Role.WRONG_WORK, Severity.MEDIUM, "a request the policy does not cover, not escalated"
+    ),
+    "wrong_resolution": LedgerKind(Role.WRONG_WORK, Severity.MEDIUM, "closed as the wrong outcome"),
+    "unverified_change": LedgerKind(
+        Role.WRONG_WORK, Severity.HIGH, "an account changed before its owner was verified"
+    ),
+    "wrong_answer": LedgerKind(Role.WRONG_WORK, Severity.MEDIUM, "no reply gives the right answer"),
+    "needless_escalation": LedgerKind(
+        Role.WRONG_WORK, Severity.LOW, "escalated what the policy covers"
+    ),
+    "no_reply": LedgerKind(Role.WRONG_WORK, Severity.LOW, "closed without replying"),
+    "unhandled": LedgerKind(
+        Role.OMISSION, Severity.MEDIUM, "a ticket neither closed nor escalated at the end"
+    ),
+    "collateral_write": LedgerKind(
+        Role.SIDE_EFFECT, Severity.MEDIUM, "a record no ticket is about was changed"
+    ),
 }
-"""Failure kinds, most serious first: a wrongly handled ticket's error takes the first."""
+"""The helpdesk's ledger kinds. Failure kinds come first, most serious first: a wrongly
+handled ticket's error takes the first."""
 
 
 @dataclass
@@ -99,6 +114,6 @@ def judge(ticket: Ticket, state: TicketState, db: Database) -> tuple[list[Failur
         checks += 1
         if state.unverified_write:
             failures.append(Failure("unverified_change", "changed before the code was verified"))
-    order = list(SEVERITY)
+    order = list(LEDGER_KINDS)
     failures.sort(key=lambda f: order.index(f.kind))
     return failures, checks

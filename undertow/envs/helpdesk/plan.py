@@ -83,6 +83,6 @@ def ticket_plan(ticket: Ticket) -> PlanItem:
 
 def finish_item() -> PlanItem:
     return PlanItem(
-        subtask="finish",
+        subtask="episode",
         actions=[_act("finish", confidence=CONFIDENCE, report="every ticket handled")],
     )

@@ -136,8 +136,8 @@ def question_plan(world: World) -> list[PlanItem]:
 
 def finish_item() -> PlanItem:
     return PlanItem(
-        subtask="submit",
+        subtask="episode",
         actions=[
-            _act(ORCHESTRATOR, "submit", confidence=CONFIDENCE, summary="every question answered")
+            _act(ORCHESTRATOR, "finish", confidence=CONFIDENCE, report="every question answered")
         ],
     )

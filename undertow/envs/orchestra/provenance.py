@@ -33,7 +33,7 @@ class Provenance:
     """A networkx DiGraph of the episode, added to as the actors act."""
 
     def __init__(self, world: World, actors: list[str]) -> None:
-        self.graph = nx.DiGraph(seed=world.seed, questions=len(world.questions))
+        self.graph: nx.DiGraph[str] = nx.DiGraph(seed=world.seed, questions=len(world.questions))
         self._claims = 0
         for document in world.documents:
             self.graph.add_node(

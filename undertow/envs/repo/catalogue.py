@@ -11,7 +11,7 @@ inputs from a seeded ``random.Random``. Cross-module calls go through the module
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 BUG_KINDS = (
@@ -25,7 +25,7 @@ BUG_KINDS = (
     "unit_mismatch",
 )
 
-Args = tuple[object, ...]
+Args = Sequence[object]
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Entry:
     module: str
     name: str
     source: str
-    cases: Callable[[random.Random], list[Args]]
+    cases: Callable[[random.Random], Sequence[Args]]
     calls: tuple[str, ...] = ()
     summary: str = ""
     feature: bool = False
@@ -44,11 +44,11 @@ class Entry:
     """Module-level statements the function needs (caches, tables), rendered before it."""
 
 
-def _ints(lo: int, hi: int, n: int = 2) -> Callable[[random.Random], list[Args]]:
+def _ints(lo: int, hi: int, n: int = 2) -> Callable[[random.Random], Sequence[Args]]:
     return lambda rng: [tuple(rng.randint(lo, hi) for _ in range(n)) for _ in range(12)]
 
 
-def _one(gen: Callable[[random.Random], object]) -> Callable[[random.Random], list[Args]]:
+def _one(gen: Callable[[random.Random], object]) -> Callable[[random.Random], Sequence[Args]]:
     return lambda rng: [(gen(rng),) for _ in range(12)]
 
 

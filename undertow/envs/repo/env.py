@@ -9,14 +9,17 @@ failed tickets swapped for their correct text; those whose swap changes its resu
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import json
 import uuid
 from pathlib import Path
-from typing import Any
+
+from pydantic import Field
 
 from undertow.envs.repo.generator import Case, RepoWorld, Ticket, generate
-from undertow.envs.repo.sprint import Evaluation, SprintEnv, TaskResult
-from undertow.envs.sandbox import SandboxProvider
+from undertow.envs.repo.sprint import Evaluation, SprintEnv, SprintOptions, TaskResult
+from undertow.envs.sandbox import SandboxError
 from undertow.record import Action, ErrorEvent, Outcome, PlanItem
 
 HARNESS_SOURCE = (Path(__file__).parent / "harness.py").read_text()
@@ -25,42 +28,32 @@ TEST_COMMAND = "python3 -m unittest discover -s tests -t ."
 Results = dict[str, tuple[bool, str]]
 
 
-class RepoEnv(SprintEnv):
+class RepoOptions(SprintOptions):
+    """Options of ``undertow/Repo-v0``."""
+
+    difficulty: int = Field(default=1, ge=0, le=3)
+    """0 easiest; from 2 the tickets report symptoms, not the function."""
+    tickets: int | None = Field(default=None, ge=1, le=200)
+    """Tickets in the sprint (default: 8, and 2 more per difficulty level above 1)."""
+    perturb: bool = False
+    """The world's surface-perturbed variant (renamed, reordered, reworded)."""
+
+
+class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
     """Fix a generated sprint of bug and feature tickets. See the module docstring."""
 
-    def __init__(
-        self,
-        render_mode: str | None = None,
-        *,
-        difficulty: int = 1,
-        tickets: int | None = None,
-        perturb: bool = False,
-        sandbox: str = "auto",
-        provider: SandboxProvider | None = None,
-        command_timeout: float = 30.0,
-    ) -> None:
-        super().__init__(
-            render_mode,
-            sandbox=sandbox,
-            provider=provider,
-            command_timeout=command_timeout,
-            difficulty=difficulty,
-            tickets=tickets,
-            perturb=perturb,
-        )
-        self.world: RepoWorld | None = None
-
+    options_model = RepoOptions
     test_command = TEST_COMMAND
 
-    def _build(self, seed: int, options: dict[str, Any]) -> tuple[dict[str, str | bytes], str]:
-        world = generate(
-            seed,
-            difficulty=int(options.get("difficulty", 1)),
-            tickets=options.get("tickets"),
-            perturb=bool(options.get("perturb", False)),
+    def _make_world(self, seed: int, options: RepoOptions) -> RepoWorld:
+        return generate(
+            seed, difficulty=options.difficulty, tickets=options.tickets, perturb=options.perturb
         )
-        self.world = world
+
+    def _workspace(self) -> tuple[dict[str, str | bytes], str]:
+        world = self.world
         self._tickets = {t.id: t for t in world.tickets}
+        self._functions: dict[str, dict[str, str]] = {}
         self.task_ids = list(self._tickets)
         listed = "\n\n".join(t.text for t in world.tickets)
         task = (
@@ -72,9 +65,28 @@ class RepoEnv(SprintEnv):
         )
         return dict(world.files), task
 
+    def _task_fingerprint(self, task_id: str, snapshot: dict[str, str]) -> str:
+        """The ticket's function as it now reads (the file's hash where it does not parse)."""
+        ticket = self._tickets[task_id]
+        digest = snapshot.get(ticket.path, "")
+        if digest not in self._functions:
+            try:
+                text = self._sandbox().read_file(ticket.path) if digest else ""
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError, OSError, SandboxError):
+                self._functions[digest] = {}
+            else:
+                self._functions[digest] = {
+                    node.name: ast.get_source_segment(text, node) or ""
+                    for node in tree.body
+                    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                }
+        functions = self._functions[digest]
+        text = functions.get(ticket.function, "") if functions else digest
+        return hashlib.sha256(str(text).encode()).hexdigest()
+
     def _hidden(self, cases: list[Case], patches: dict[str, str] | None = None) -> Results:
         """Run cases with the harness inside the sandbox; leaves no file behind."""
-        assert self.world is not None
         box = self._sandbox()
         token = uuid.uuid4().hex[:12]
         script, job = f".undertow-{token}.py", f".undertow-{token}.json"
@@ -96,7 +108,6 @@ class RepoEnv(SprintEnv):
             return {case.id: (False, why) for case in cases}
 
     def _evaluate(self) -> Evaluation:
-        assert self.world is not None
         world = self.world
         results = self._hidden([c for t in world.tickets for c in t.hidden] + list(world.stable))
         tasks = {}
@@ -106,6 +117,7 @@ class RepoEnv(SprintEnv):
                 passed=len(ticket.hidden) - len(failures),
                 total=len(ticket.hidden),
                 failure=failures[0] if failures else "",
+                signature=json.dumps([results[c.id] for c in ticket.hidden]),
             )
         return Evaluation(
             tasks=tasks,
@@ -137,22 +149,19 @@ class RepoEnv(SprintEnv):
         return patches
 
     def _in_scope(self, path: str) -> bool:
-        assert self.world is not None
         return path in self.world.scope
 
     def _is_test_file(self, path: str) -> bool:
         return path.startswith("tests/")
 
-    def reference_plan(self) -> list[PlanItem]:
+    def _reference_plan(self) -> list[PlanItem]:
         """Per ticket: read, fix (or a hollow fix, or a test edit), test, submit."""
-        assert self.world is not None
         plan = [_ticket_plan(ticket) for ticket in self.world.tickets]
         finish = Action(tool="finish", args={"confidence": 0.95, "report": "all tickets done"})
         return [*plan, PlanItem(subtask="episode", actions=[finish])]
 
-    def verify(self) -> Outcome:
-        outcome = super().verify()
-        assert self.world is not None
+    def _verify(self) -> Outcome:
+        outcome = super()._verify()
         outcome.detail["world"] = self.world.fingerprint
         return outcome
 
@@ -173,15 +182,24 @@ def _ticket_plan(ticket: Ticket) -> PlanItem:
         fix = Action(
             tool="edit", args={"path": ticket.path, "old": ticket.fix_old, "new": ticket.fix_new}
         )
-        signature = ticket.fix_old.split("\n", 1)[0]
+        signature, rest = ticket.fix_old.split("\n", 1)
         hollow = Action(
             tool="edit",
             args={"path": ticket.path, "old": signature, "new": signature + "  # fixed"},
+        )
+        repair = Action(
+            tool="edit",
+            args={
+                "path": ticket.path,
+                "old": f"{signature}  # fixed\n{rest}",
+                "new": ticket.fix_new,
+            },
         )
     else:
         fix = _append(ticket.path, ticket.fix_new)
         signature = ticket.fix_new.split("\n", 1)[0]
         hollow = _append(ticket.path, f"{signature}\n    return None\n")
+        repair = fix  # appended after the stub, the real function is the one that counts
     test_file = f"tests/test_{ticket.module}.py"
     tamper = Action(
         tool="run", args={"command": f"echo '# {ticket.id}: expectations relaxed' >> {test_file}"}
@@ -190,5 +208,6 @@ def _ticket_plan(ticket: Ticket) -> PlanItem:
         subtask=ticket.id,
         actions=[read, fix, test, submit],
         wrong=[read, hollow, test, submit],
+        repair=[repair, test, submit],
         tamper=[read, tamper, test, submit],
     )

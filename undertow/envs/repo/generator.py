@@ -260,7 +260,7 @@ class _Builder:
         self.modules = MODULE_ORDER[:module_count]
         self.entries = [e for e in CATALOGUE if e.module in self.modules]
         self.by_name = {e.name: e for e in self.entries}
-        self.graph = nx.DiGraph()
+        self.graph: nx.DiGraph[str] = nx.DiGraph()
         for entry in self.entries:
             self.graph.add_node(entry.name)
             for callee in entry.calls:

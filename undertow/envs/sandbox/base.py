@@ -9,7 +9,7 @@ from typing import Any, Protocol, Self, runtime_checkable
 
 from undertow.envs.sandbox.manifest import Manifest
 from undertow.envs.sandbox.worker import DEFAULT_EXCLUDES, WorkerConfig
-from undertow.errors import UndertowError
+from undertow.errors import HarnessError, UndertowError
 
 
 class SandboxError(UndertowError):
@@ -24,7 +24,7 @@ class SandboxFileNotFound(SandboxError):
     """A file or folder the request named does not exist in the workspace."""
 
 
-class SandboxUnavailable(SandboxError):
+class SandboxUnavailable(SandboxError, HarnessError):
     """The sandbox itself is gone or cannot be reached (container died, daemon down)."""
 
 

@@ -22,6 +22,17 @@ from undertow.envs.sandbox.docker_backend import DEFAULT_IMAGE, DockerSandbox
 from undertow.envs.sandbox.local import LocalSandbox
 
 BackendName = Literal["auto", "docker", "local"]
+BACKENDS: tuple[BackendName, ...] = ("auto", "docker", "local")
+
+
+def backend_name(text: str) -> BackendName:
+    """``text`` as a backend name; a ValueError naming the choices otherwise."""
+    for name in BACKENDS:
+        if text == name:
+            return name
+    raise ValueError(f"the sandbox backend must be one of {', '.join(BACKENDS)}, not {text!r}")
+
+
 FILL_RETRY_SECONDS = 1.0
 
 
@@ -141,7 +152,7 @@ def connect_docker(timeout: float = 10.0) -> docker.DockerClient:
     """A client for the daemon named by the environment (DOCKER_HOST), checked with a ping."""
     where = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
     try:
-        client = docker.from_env(timeout=timeout)
+        client = docker.from_env(timeout=int(timeout))
         client.ping()
     except docker.errors.DockerException as exc:
         raise SandboxUnavailable(
