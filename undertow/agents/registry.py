@@ -155,7 +155,7 @@ def _make_own_agent(agent_id: str, options: dict[str, Any]) -> Agent:
         except Exception as exc:  # an import error in the user's package
             raise AgentSpecError(f"cannot load agent {agent_id!r}: {exc}") from None
     try:
-        return agent_from_object(target, options, repr(agent_id))  # type: ignore[no-any-return]
+        return agent_from_object(target, options, repr(agent_id))
     except AgentSpecError:
         raise
     except Exception as exc:  # the user's constructor failed: say so, no traceback

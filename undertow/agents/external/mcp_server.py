@@ -51,11 +51,11 @@ def episode_server(tools: list[dict[str, Any]], bridge: ToolCallBridge) -> Serve
         for tool in tools
     ]
 
-    @server.list_tools()  # type: ignore[no-untyped-call,untyped-decorator]
+    @server.list_tools()
     async def list_tools() -> list[types.Tool]:
         return listed
 
-    @server.call_tool(validate_input=False)  # type: ignore[untyped-decorator]
+    @server.call_tool(validate_input=False)
     async def call_tool(name: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
         text, ok = await anyio.to_thread.run_sync(
             bridge.call, name, arguments or {}, abandon_on_cancel=True

@@ -30,11 +30,11 @@ async def relay(url: str) -> None:
         tools = (await upstream.list_tools()).tools
         server: Server[Any, Any] = Server(SERVER_NAME)
 
-        @server.list_tools()  # type: ignore[no-untyped-call,untyped-decorator]
+        @server.list_tools()
         async def list_tools() -> list[types.Tool]:
             return tools
 
-        @server.call_tool(validate_input=False)  # type: ignore[untyped-decorator]
+        @server.call_tool(validate_input=False)
         async def call_tool(name: str, arguments: dict[str, Any] | None) -> types.CallToolResult:
             return await upstream.call_tool(name, arguments or {})
 
