@@ -146,21 +146,6 @@ def langchain_tools(schemas: list[dict[str, Any]]) -> list[Any]:
     ]
 
 
-def env_tools(env_id: str, **options: Any) -> list[Any]:
-    """The tools of an env (``undertow/Helpdesk-v0``, or ``module:id``) as LangChain tools, for
-    a graph compiled at import time for that env."""
-    import gymnasium
-
-    import undertow.envs  # noqa: F401  (registers the environments)
-    from undertow.scenarios.suite import registered_id
-
-    env: Any = gymnasium.make(registered_id(env_id), **options).unwrapped
-    try:
-        return langchain_tools(env.tools())
-    finally:
-        env.close()
-
-
 class LangGraphAgent:
     """Runs a compiled langgraph graph (or a graph factory) as an Undertow agent: see the
     module docstring."""

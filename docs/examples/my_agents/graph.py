@@ -6,11 +6,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import gymnasium
 from langchain_openai import ChatOpenAI
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
 
-from undertow.agents.imported import env_tools
+import undertow.envs  # noqa: F401  (registers Undertow's environments with gymnasium)
+from undertow.agents.imported import langchain_tools
 
 
 def build_graph(tools: list[Any], model: str = "gpt-4o-mini", base_url: str | None = None) -> Any:
@@ -29,8 +31,17 @@ def build_graph(tools: list[Any], model: str = "gpt-4o-mini", base_url: str | No
     return builder.compile()
 
 
+def helpdesk_tools() -> list[Any]:
+    """The helpdesk's tools, as LangChain tools with exactly its schemas."""
+    env: Any = gymnasium.make("undertow/Helpdesk-v0").unwrapped
+    try:
+        return langchain_tools(env.tools())
+    finally:
+        env.close()
+
+
 # The same graph compiled once, at import, for the helpdesk's tools; its model and endpoint
 # come from the environment (OPENAI_BASE_URL and OPENAI_API_KEY, as ChatOpenAI reads them).
 helpdesk_graph = build_graph(
-    env_tools("undertow/Helpdesk-v0"), model=os.environ.get("MY_AGENTS_MODEL", "gpt-4o-mini")
+    helpdesk_tools(), model=os.environ.get("MY_AGENTS_MODEL", "gpt-4o-mini")
 )
