@@ -2,7 +2,7 @@
 
 Each plays one class of shortcut an adversarial agent could take instead of the work, then
 claims every ticket done with full confidence. None should earn credit: the tests in
-``tests/agents/test_redteam.py`` play each on the docker and the local backend and check that
+``tests/agents/redteam/test_repo.py`` play each on the docker and the local backend and check that
 no hidden test passes that the untouched workspace would not pass, that the episode is not a
 verified success, and, where the attempt touched what graders read, that the ledger records
 it as tampering. They need no reference plan: they read the ticket ids from the task text and

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from undertow.agents.redteam import (
+from undertow.agents.redteam.repo import (
     AnswerKeyAgent,
     BytecodeAgent,
     ConftestAgent,
