@@ -55,11 +55,8 @@ SYMPTOM_ROUNDS = 12
 BY_NAME = {fn.name: fn for fn in FUNCTIONS}
 HARD_RENAMES = {
     "money": "cash",
-    "days": "calendar",
     "catalog": "products",
-    "tax": "levies",
     "discounts": "reductions",
-    "shipping": "carriage",
     "invoices": "billing",
     "customers": "clients",
     "loyalty": "rewards",
@@ -103,7 +100,8 @@ HARD_RENAMES = {
     "top_products": "best_sellers",
     "average_order": "mean_order",
 }
-"""Perturbation renames of the hard project (identifiers only, never command names)."""
+"""Perturbation renames of the hard project: identifiers only, never a word its output
+prints (`days late`, `Tax:`, `Shipping:`) or a command name."""
 
 
 @dataclass(frozen=True)
@@ -179,6 +177,10 @@ class HardBuilder:
                 f"{self.count}"
             )
         self.rng.shuffle(usable)
+        # every sprint has a bug copied into several places and one a helper change would hide
+        spread = [b for b in usable if len(self.sites[b.id]) > 1][:1]
+        helper = [b for b in usable if b.helper is not None][:1]
+        usable = [*spread, *helper, *(b for b in usable if b not in spread + helper)]
         bugs: list[Bug] = []
         taken: set[str] = set()
         for bug in usable:  # one bug per function: a fix belongs to one ticket
@@ -456,6 +458,9 @@ class TicketMaker:
         good = [c for c in cases if _agree([values["own"], values["phase"], values["final"]], c)]
         good = [Case(c.id, c.module, c.function, c.args, values["final"][c.id][1]) for c in good]
         telling = [c for c in good if values["before"][c.id] != values["own"][c.id]]
+        # callers' cases only where this ticket's work shows: no ticket is judged on a
+        # command of the project it has nothing to do with
+        good = [c for c in good if c.function in planned.functions or c in telling]
         chosen: list[Case] = []
         for name in planned.functions:  # every site must be fixed: a telling case for each
             chosen += [c for c in telling if c.function == name][:2]
