@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the generated project's code is written as it is rendered)
 """The hard tier's project: a billing library of thirteen modules, written once.
 
 Every function is written in its final, correct form. Bug sites are marked inline as
@@ -57,7 +58,9 @@ def draw_params(rng: random.Random) -> Params:
     for index, name in enumerate(rng.sample(names, 7)):
         sku = f"{'ABCDEFGH'[index]}{rng.randint(1, 9)}"
         products[sku] = [name, rng.randrange(150, 6000, 5), rng.randrange(50, 2600, 10), ""]
-    for sku, category in zip(sorted(products), [*categories, *rng.choices(categories, k=4)]):
+    for sku, category in zip(
+        sorted(products), [*categories, *rng.choices(categories, k=4)], strict=True
+    ):
         products[sku][3] = category
     rates = {
         region: {
