@@ -219,6 +219,8 @@ class HardBuilder:
                 while phase < phases and per_phase[phase] >= target:
                     phase += 1
                 phase_of[bug.id] = phase
+                while len(per_phase) <= phase:  # a deep chain of bugs needs more phases
+                    per_phase.append(0)
                 per_phase[phase] += 1
                 pending.remove(bug)
             if not ready:  # calls form a loop (not in this project): give up the ordering
