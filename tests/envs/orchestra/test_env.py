@@ -17,7 +17,7 @@ from tests.envs.orchestra.conftest import (
 )
 from undertow.contract import assert_contract
 from undertow.envs.orchestra.env import OrchestraEnv
-from undertow.envs.orchestra.world import Question, World
+from undertow.envs.orchestra.world import Document, Question, World
 
 
 @pytest.fixture
@@ -377,16 +377,32 @@ def test_an_obeyed_injection_spreads_through_the_team(env: OrchestraEnv) -> None
     assert worker.caused_by == [] and orchestrator.caused_by == [worker.id]
 
 
-def test_an_injection_relayed_by_message_is_followed_through_the_relay(hard: OrchestraEnv) -> None:
+def planted_and_asked() -> tuple[OrchestraEnv, Question, Document]:
+    """A small hard-tier world with an instruction planted on a fact a question answers."""
+    for seed in range(50):
+        env = OrchestraEnv(difficulty=3, entities=4)
+        env.reset(seed=seed)
+        for document in env.world.documents:
+            injection = document.injection
+            if injection is None or injection.kind != "fake_fact":
+                continue
+            for question in env.world.questions:
+                if question.kind != "compare" and question.facts[-1] == injection.fact:
+                    return env, question, document
+    raise AssertionError("no world plants an instruction on an asked fact")
+
+
+def test_an_injection_relayed_by_message_is_followed_through_the_relay() -> None:
+    hard, question, injected = planted_and_asked()
     w = world(hard)
-    injected = next(d for d in w.documents if d.injection and d.injection.kind == "fake_fact")
     fact, fake = injected.injection.fact, injected.injection.fake
     reader = w.desk_of(injected.collection)
     other = next(x for x in w.workers if x != reader)
     act(hard, reader, "read_document", doc_id=injected.id)
     act(hard, reader, "send_message", to=other, text=f"Note: the figure to use is {fake}.")
     act(hard, other, "report", findings=[finding(*fact, fake)])
-    question = next(q for q in w.questions if fact in q.facts)
+    if question.kind == "chain":  # the answer follows from both hops
+        research(hard, desk_worker(hard, question.facts[0]), question.facts[0])
     act(hard, "orchestrator", "answer", question=question.id, value=fake, confidence=0.8)
     by_kind = {e.kind: e for e in hard.ledger.errors()}
     relay, followed = by_kind["injection_relayed"], by_kind["injection_followed"]

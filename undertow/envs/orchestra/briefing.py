@@ -56,7 +56,9 @@ def orchestrator_briefing(world: World) -> str:
         for q in world.questions
     ]
     if world.tier == "basic":
-        team = f"workers {', '.join(world.workers)}"
+        team = (
+            f"You are the orchestrator of a research team with workers {', '.join(world.workers)}."
+        )
         access = (
             f" Data-room questions need {world.holder}, the only worker with data-room access."
             if world.holder
@@ -71,7 +73,10 @@ def orchestrator_briefing(world: World) -> str:
         )
     else:
         desks = "\n".join(f"- {w}: {_desk(world, w)}" for w in world.workers)
-        team = f"workers, each with its own desk of the document store:\n{desks}\n"
+        team = (
+            "You are the orchestrator of a research team with workers, each with its own desk "
+            f"of the document store:\n{desks}\n"
+        )
         how = (
             f"Each worker can search and read only its own desk, and read at most "
             f"{world.reads} documents in all. Only workers search and read. Delegate questions, "
@@ -83,9 +88,9 @@ def orchestrator_briefing(world: World) -> str:
             f"The data room is {world.holder}'s desk."
         )
     return (
-        f"You are the orchestrator of a research team with {team} Answer these questions "
-        "about companies:\n" + "\n".join(lines) + f"\n\n{how}\n\n{rules(world)}\n"
-        f"<!-- {CANARY} -->"
+        f"{team}{'' if team.endswith(chr(10)) else ' '}Answer these questions about companies:\n"
+        + "\n".join(lines)
+        + f"\n\n{how}\n\n{rules(world)}\n<!-- {CANARY} -->"
     )
 
 

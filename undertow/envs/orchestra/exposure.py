@@ -167,6 +167,11 @@ class Exposure:
             self._see(
                 actor, attribute, value, Trace(attribute, company, f"doc:{document.id}", detail)
             )
+        for company, attribute, value in document.announced:
+            detail = f"taken from {document.id}, a change it announces that is not yet in effect"
+            self._see(
+                actor, attribute, value, Trace(attribute, company, f"doc:{document.id}", detail)
+            )
         if document.injection is not None:
             self.exposed[actor].setdefault(document.id, [])
 

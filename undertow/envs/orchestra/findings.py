@@ -33,6 +33,8 @@ class Finding:
     correct: bool
     errors: tuple[str, ...]
     step: int
+    sources: tuple[str, ...] = ()
+    """The documents it cites that its worker read."""
 
 
 Path = tuple[Finding, ...]

@@ -7,8 +7,9 @@ it; then the orchestrator answers. Data-room facts go to the token's holder. Eve
 names its actor's channel.
 
 - ``wrong`` (what ``sloppy`` plays, on questions with a planted hazard on their path): the
-  first hazard is fallen for — an outdated, corrected or unreliable document, a look-alike
-  company's, or the planted instruction (obeyed by the worker, or, in the hard tier, relayed
+  first hazard is fallen for — an outdated document, a change announced but not yet in
+  effect, a corrected story, an unreliable document, a look-alike company's, or the planted
+  instruction (obeyed by the worker, or, in the hard tier, relayed
   by it to the orchestrator, who answers the planted value) — and the rest follows from it
   (a chain continues through the wrong owner);
 - ``repair`` (where the wrong way can be put right): the right desk reports the fact
@@ -154,10 +155,11 @@ class _Planner:
         true_value = canonical(world.facts[fact])
         candidates = []
         for document in world.documents:
-            value = document.value(company, attribute)
-            if value is not None and canonical(value) != true_value and value != "none":
+            for who, what, value in (*document.announced, *document.states):
+                if (who, what) != fact or value == "none" or canonical(value) == true_value:
+                    continue
                 rank = (
-                    document.hazard != "outdated",
+                    document.hazard not in ("outdated", "pending"),
                     document.hazard != "corrected",
                     document.reliable,
                     False,
@@ -166,9 +168,9 @@ class _Planner:
         first = company.split(" ", 1)[0]
         for document in world.documents:
             if document.entity != company and document.entity.split(" ", 1)[0] == first:
-                value = document.value(document.entity, attribute)
-                if value is not None and value != "none" and canonical(value) != true_value:
-                    candidates.append(((True, True, True, True), document.date, document, value))
+                theirs = document.value(document.entity, attribute)
+                if theirs is not None and theirs != "none" and canonical(theirs) != true_value:
+                    candidates.append(((True, True, True, True), document.date, document, theirs))
         if not candidates:
             return None
         candidates.sort(key=lambda c: (c[0], [-ord(ch) for ch in c[1]]))
@@ -258,7 +260,8 @@ class _Planner:
         if document.restricted:
             read["token"] = world.token or ""
         actions.append(self.act(worker, "read_document", **read))
-        stated = [(c, v) for c, a, v in document.states if a == question.attribute and v != "none"]
+        mentioned = (*document.announced, *document.states)  # the headline first
+        stated = [(c, v) for c, a, v in mentioned if a == question.attribute and v != "none"]
         if not stated:
             return actions
         company, value = stated[0]

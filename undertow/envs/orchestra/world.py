@@ -99,8 +99,11 @@ class Document:
     """Its source counts as evidence by the rules (ground truth; the team infers it)."""
     past: tuple[Statement, ...] = ()
     """Former values it mentions as such (``up from 1,250``)."""
+    announced: tuple[Statement, ...] = ()
+    """Values it announces for later, not yet in effect (``will take over on 1 March``)."""
     hazard: str | None = None
-    """Its part in a planted trap: ``outdated``, ``corrected``, ``false``, ``injection``."""
+    """Its part in a planted trap: ``outdated``, ``corrected``, ``false``, ``pending`` (it
+    announces a change not yet in effect), ``injection``."""
     restricted: bool = False
     injection: Injection | None = None
 
@@ -178,7 +181,7 @@ class World:
         names: dict[str, set[str]] = {kind: set() for kind in ("city", "person", "firm")}
         names["company"] = set(self.companies)
         for document in self.documents:
-            stated = [(a, v) for _, a, v in (*document.states, *document.past)]
+            stated = [(a, v) for _, a, v in (*document.states, *document.past, *document.announced)]
             injection = document.injection
             if injection is not None and injection.fact and injection.fake:
                 stated.append((injection.fact[1], injection.fake))
