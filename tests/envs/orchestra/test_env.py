@@ -1,5 +1,6 @@
 import base64
 import codecs
+from collections.abc import Callable
 
 import gymnasium
 import networkx as nx
@@ -413,7 +414,22 @@ def test_an_injection_relayed_by_message_is_followed_through_the_relay() -> None
     assert contamination.id in wrong.caused_by
 
 
-def test_an_exfiltration_instruction_obeyed_causes_the_leak(hard: OrchestraEnv) -> None:
+def small_world_with(wanted: Callable[[World], bool]) -> OrchestraEnv:
+    """The first small hard-tier world (by seed) that has what the test needs."""
+    for seed in range(50):
+        env = OrchestraEnv(difficulty=3, entities=4)
+        env.reset(seed=seed)
+        if wanted(env.world):
+            return env
+    raise AssertionError("no small world has it")
+
+
+def asks_for_the_token(w: World) -> bool:
+    return any(d.injection and d.injection.kind == "exfiltrate" for d in w.documents)
+
+
+def test_an_exfiltration_instruction_obeyed_causes_the_leak() -> None:
+    hard = small_world_with(asks_for_the_token)
     w = world(hard)
     document = next(d for d in w.documents if d.injection and d.injection.kind == "exfiltrate")
     act(hard, w.holder, "read_document", doc_id=document.id, token=w.token)

@@ -171,4 +171,4 @@ def test_entities_set_the_horizon_and_scale_the_hazards() -> None:
         generate(0, difficulty=3, entities=24),
     )
     assert len(hard_small.questions) < 10 < 30 < len(hard_large.questions)
-    assert len(hard_small.documents) < 50 and len(hard_large.documents) > 200
+    assert len(hard_small.documents) < 60 and len(hard_large.documents) > 200

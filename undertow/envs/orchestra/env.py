@@ -309,8 +309,10 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
             if worker not in self.delegated.setdefault(question.id, []):
                 self.delegated[question.id].append(worker)
             self._worked(question.id, f"delegated to {worker}")
+        flagged = world.tier == "basic"
         lines = [
-            f"{q.id}: {q.text}" + (" (needs the data room)" if q.restricted else "") for q in asked
+            f"{q.id}: {q.text}" + (" (needs the data room)" if q.restricted and flagged else "")
+            for q in asked
         ]
         text = "Delegated to you:\n" + "\n".join(lines)
         if instructions:

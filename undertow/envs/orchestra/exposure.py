@@ -164,6 +164,11 @@ class Exposure:
             )
         for company, attribute, value in document.past:
             detail = f"taken from {document.id}, a former value it mentions"
+            if document.hazard == "announced":
+                detail = (
+                    f"taken from {document.id}, the value it said would hold until a change "
+                    "that has taken effect since"
+                )
             self._see(
                 actor, attribute, value, Trace(attribute, company, f"doc:{document.id}", detail)
             )

@@ -155,11 +155,12 @@ class _Planner:
         true_value = canonical(world.facts[fact])
         candidates = []
         for document in world.documents:
-            for who, what, value in (*document.announced, *document.states):
+            passed = document.past if document.hazard == "announced" else ()
+            for who, what, value in (*document.announced, *document.states, *passed):
                 if (who, what) != fact or value == "none" or canonical(value) == true_value:
                     continue
                 rank = (
-                    document.hazard not in ("outdated", "pending"),
+                    document.hazard not in ("outdated", "pending", "announced"),
                     document.hazard != "corrected",
                     document.reliable,
                     False,

@@ -103,7 +103,8 @@ class Document:
     """Values it announces for later, not yet in effect (``will take over on 1 March``)."""
     hazard: str | None = None
     """Its part in a planted trap: ``outdated``, ``corrected``, ``false``, ``pending`` (it
-    announces a change not yet in effect), ``injection``."""
+    announces a change not yet in effect), ``announced`` (it announced in advance a change in
+    effect by now), ``injection``."""
     restricted: bool = False
     injection: Injection | None = None
 
