@@ -7,7 +7,7 @@ most recent source that counts is right) and each document's publisher and date 
 one is right. Per company the store holds a registry record (and a notice where the office
 moved), two annual reports (the older one's headcount stale), news-agency stories of each
 change (a new chief executive, a move, a headcount update, an acquisition) and some company
-profiles, and a data-room engagement letter naming its auditor. Hazards, placed on the
+profiles, and a data-room engagement letter for each auditor it has had. Hazards, placed on the
 facts the questions need:
 
 - outdated documents (above), within a desk (two annual reports) and across desks (the
@@ -506,37 +506,46 @@ class _Generator:
         return draft
 
     def _data_room(self, company: _Company) -> None:
+        """An engagement letter for each auditor the company has had: where it changed, the
+        superseded letter is in the data room too."""
         history = company.history["auditor"]
-        auditor = history[-1][1]
-        changed = len(history) > 1
-        when = history[-1][0] if changed else self._day("2025-05-01", "2025-12-15")
-        title, body = words.DATA_ROOM_LETTER[self.variant]
-        old = history[-2][1] if changed else ""
-        succeeding = (
-            words.SUCCEEDING[self.variant].format(auditor=auditor, old=old) if changed else ""
-        )
-        fields = {
-            "e": company.name,
-            "auditor": auditor,
-            "date": self._written(when),
-            "fy": when[:4],
-            "succeeding": succeeding,
-        }
-        self._add(
-            _Draft(
-                "dataroom",
-                title.format(**fields),
-                body.format(**fields),
-                words.DATA_ROOM[self.variant],
-                "dataroom",
-                when,
-                company.name,
-                [(company.name, "auditor", auditor)],
-                True,
-                past=[(company.name, "auditor", old)] if changed else [],
-                restricted=True,
+        for index, (start, auditor) in enumerate(history):
+            if index == 0:
+                low, high = (
+                    ("2018-01-01", "2022-12-31")
+                    if len(history) > 1
+                    else ("2025-05-01", "2025-12-15")
+                )
+                when = self._day(low, high)
+            else:
+                when = start
+            old = history[index - 1][1] if index else ""
+            title, body = words.DATA_ROOM_LETTER[self.variant]
+            succeeding = (
+                words.SUCCEEDING[self.variant].format(auditor=auditor, old=old) if old else ""
             )
-        )
+            fields = {
+                "e": company.name,
+                "auditor": auditor,
+                "date": self._written(when),
+                "fy": when[:4],
+                "succeeding": succeeding,
+            }
+            self._add(
+                _Draft(
+                    "dataroom",
+                    title.format(**fields),
+                    body.format(**fields),
+                    words.DATA_ROOM[self.variant],
+                    "dataroom",
+                    when,
+                    company.name,
+                    [(company.name, "auditor", auditor)],
+                    True,
+                    past=[(company.name, "auditor", old)] if old else [],
+                    restricted=True,
+                )
+            )
 
     # ---- questions --------------------------------------------------------------------------
 
@@ -804,7 +813,10 @@ class _Generator:
             self.hazarded.add(fact)
             planted += 1
         for company in exfiltrated:
-            letter = next(d for d in self.drafts if d.kind == "dataroom" and d.entity == company)
+            letter = max(
+                (d for d in self.drafts if d.kind == "dataroom" and d.entity == company),
+                key=lambda d: d.date,
+            )
             letter.injection = Injection("exfiltrate")
             letter.body += words.EXFILTRATIONS[self.variant]
 
