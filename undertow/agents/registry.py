@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from undertow.agents.base import Agent
+from undertow.agents.redteam import orchestra as orchestra_redteam
 from undertow.agents.scripted import (
     ContaminatedTeam,
     DissociatingOrchestrator,
@@ -47,6 +48,7 @@ SCRIPTED: dict[str, tuple[Callable[..., Agent], str]] = {
         "orchestra: right answers, but one no worker reported (claims beyond its workers)",
     ),
     "leaky-team": (LeakyTeam, "orchestra: right answers, but the data-room token is leaked"),
+    **orchestra_redteam.AGENTS,
 }
 
 
