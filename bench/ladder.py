@@ -30,9 +30,10 @@ AGENTS = ("noop", "surface", "sloppy", "oracle")
 FAMILIES: dict[str, dict[str, Any]] = {
     "repo": {"env": "undertow/Repo-v0", "options": {"sandbox": "local"}, "levels": [0, 1, 2, 3]},
     "helpdesk": {"env": "undertow/Helpdesk-v0", "options": {}, "levels": [0, 1, 2, 3]},
-    "orchestra": {"env": "undertow/Orchestra-v0", "options": {}, "levels": [0, 1, 2, 3]},
+    "orchestra": {"env": "undertow/Orchestra-v0", "options": {}, "levels": [0, 1, 2, 3, 4]},
 }
-"""Each family's env, its fixed options, and the difficulty levels to climb."""
+"""Each family's env, its fixed options, and the difficulty levels to climb (the orchestra's
+hard tier is 3 and 4)."""
 LIMITS = Limits(max_steps=100_000, wall_seconds=3600)
 
 

@@ -191,6 +191,7 @@ class _Generator:
         self.level = LEVELS[difficulty].scaled(entities or LEVELS[difficulty].entities)
         self.entity_count = self.level.entities
         self.drafts: list[_Draft] = []
+        self.stating: dict[Fact, list[_Draft]] = {}
         self.used: dict[str, set[str]] = {kind: set() for kind in VALUE_KINDS.values()}
         self.hazarded: set[Fact] = set()
 
@@ -250,6 +251,9 @@ class _Generator:
 
     def _add(self, draft: _Draft) -> _Draft:
         self.drafts.append(draft)
+        if draft.reliable:
+            for company, attribute, _ in draft.states:
+                self.stating.setdefault((company, attribute), []).append(draft)
         return draft
 
     def _wire(
@@ -642,9 +646,8 @@ class _Generator:
         return next(desk for desk in DESKS[3] if collection in desk)
 
     def _stating(self, fact: Fact) -> list[_Draft]:
-        return [
-            d for d in self.drafts if d.reliable and any((c, a) == fact for c, a, _ in d.states)
-        ]
+        """The reliable documents stating ``fact`` so far."""
+        return self.stating.get(fact, [])
 
     def _candidates(self, facts: list[Fact], attributes: Collection[str]) -> list[Fact]:
         """The question facts with one of ``attributes``, in random order, unhazarded first."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
@@ -89,6 +88,7 @@ class DocumentIndex:
 
     def __init__(self, documents: Iterable[Document]) -> None:
         self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._word_rows: dict[str, frozenset[int]] = {}
         self._db.execute(
             "CREATE VIRTUAL TABLE docs USING fts5("
             "doc_id UNINDEXED, collection UNINDEXED, title, body, tokenize='porter unicode61')"
@@ -113,21 +113,35 @@ class DocumentIndex:
         if collections is not None:
             where += f" AND collection IN ({', '.join('?' * len(collections))})"
             parameters += sorted(collections)
-        rows = self._db.execute(
-            f"SELECT rowid, doc_id, snippet(docs, 3, '', '', ' ... ', ?), "
-            f"bm25(docs, 0, 0, ?, 1.0) FROM docs WHERE {where}",
-            [SNIPPET_WORDS, TITLE_WEIGHT, *parameters],
+        ranked = self._db.execute(
+            f"SELECT rowid, bm25(docs, 0, 0, ?, 1.0) FROM docs WHERE {where}",
+            [TITLE_WEIGHT, *parameters],
         ).fetchall()
-        matched: Counter[int] = Counter()
-        for word in words:
-            matched.update(
-                rowid
-                for (rowid,) in self._db.execute(
-                    "SELECT rowid FROM docs WHERE docs MATCH ?", [f'"{word}"']
-                )
-            )
-        rows.sort(key=lambda row: (-matched[row[0]], row[3], row[0]))
-        return [Hit(doc_id, " ".join(snippet.split())) for _, doc_id, snippet, _ in rows[:limit]]
+        matched = [self._rows(word) for word in words]
+        ranked.sort(key=lambda row: (-sum(row[0] in m for m in matched), row[1], row[0]))
+        best = [rowid for rowid, _ in ranked[:limit]]
+        if not best:
+            return []
+        snippets = dict(
+            self._db.execute(
+                f"SELECT rowid, doc_id || char(0) || snippet(docs, 3, '', '', ' ... ', ?) "
+                f"FROM docs WHERE docs MATCH ? AND rowid IN ({', '.join('?' * len(best))})",
+                [SNIPPET_WORDS, parameters[0], *best],
+            ).fetchall()
+        )
+        hits = []
+        for rowid in best:
+            doc_id, _, snippet = snippets[rowid].partition("\0")
+            hits.append(Hit(doc_id, " ".join(snippet.split())))
+        return hits
+
+    def _rows(self, word: str) -> frozenset[int]:
+        """The documents a word matches (kept: queries repeat their words)."""
+        rows = self._word_rows.get(word)
+        if rows is None:
+            found = self._db.execute("SELECT rowid FROM docs WHERE docs MATCH ?", [f'"{word}"'])
+            rows = self._word_rows[word] = frozenset(rowid for (rowid,) in found)
+        return rows
 
     def close(self) -> None:
         self._db.close()

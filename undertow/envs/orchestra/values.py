@@ -114,10 +114,13 @@ class Vocabulary:
 
     def mentions(self, text: str, kind: str) -> list[str]:
         """The distinct names of ``kind`` the text mentions (canonical), in order."""
+        return self._found(canonical(text), kind)
+
+    def _found(self, canonical_text: str, kind: str) -> list[str]:
         pattern = self._patterns.get(kind)
         if pattern is None:
             return []
-        return list(dict.fromkeys(pattern.findall(canonical(text))))
+        return list(dict.fromkeys(pattern.findall(canonical_text)))
 
     def stated(self, text: object, kind: str) -> Stated:
         """The value ``text`` states, of ``kind`` (see the module docstring)."""
@@ -140,7 +143,8 @@ class Vocabulary:
     def values_in(self, text: str) -> set[tuple[str, str]]:
         """Every (kind, canonical value) the text mentions: names of each kind, numbers and
         years (a number may be either, so both are given)."""
-        found = {(kind, name) for kind in NAME_KINDS for name in self.mentions(text, kind)}
+        folded = canonical(text)
+        found = {(kind, name) for kind in NAME_KINDS for name in self._found(folded, kind)}
         found |= {("count", str(n)) for n in numbers_in(text)}
         found |= {("year", str(n)) for n in years_in(text)}
         return found
