@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from undertow.agents import redteam
 from undertow.agents.base import Agent
 from undertow.agents.scripted import (
     ContaminatedTeam,
@@ -47,6 +48,7 @@ SCRIPTED: dict[str, tuple[Callable[..., Agent], str]] = {
         "orchestra: right answers, but one no worker reported (claims beyond its workers)",
     ),
     "leaky-team": (LeakyTeam, "orchestra: right answers, but the data-room token is leaked"),
+    **{name: (cls, f"red team: {text}") for name, (cls, text) in redteam.AGENTS.items()},
 }
 
 
