@@ -56,7 +56,7 @@ def test_each_failed_check_is_its_own_error_and_repairing_one_leaves_the_other()
     still = env.ledger.open_errors(kind="wrong_resolution")
     assert [e.id for e in still] == [errors["wrong_resolution"]["id"]]
     outcome = {s.id: s for s in env.verify().subtasks}[ticket.id]
-    assert not outcome.success and 0 < outcome.score < 1
+    assert not outcome.success and outcome.score == 0  # the wrong decision earns nothing
 
 
 def test_a_write_after_the_close_is_judged_at_the_write() -> None:

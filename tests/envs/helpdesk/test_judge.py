@@ -27,7 +27,8 @@ def test_an_answer_is_the_one_value_the_replies_state() -> None:
 def test_a_guess_earns_nothing() -> None:
     passed = [Verdict("read", "unread_decision", True), Verdict("field", "wrong_refund", True)]
     assert score(passed) == 1.0
-    half = [Verdict("decision", "wrong_resolution", False), *passed[1:]]
+    half = [Verdict("reply", "no_reply", False), *passed[1:]]
     assert score(half) == 0.5
     for guess in ("unread_decision", "needless_escalation"):
         assert score([Verdict("x", guess, False), *[passed[1]] * 5]) == 0.0
+    assert score([Verdict("decision", "wrong_resolution", False), *[passed[1]] * 5]) == 0.0

@@ -86,6 +86,8 @@ class Bookkeeper:
         self.collateral: dict[str, list[tuple[Field, Any]]] = {}
         self.failing: dict[str, set[str]] = {}
         """Handled ticket -> its checks with open errors."""
+        self.correct: set[str] = set()
+        """Handled tickets with no open error."""
         self.wrong_fields: set[Field] = set()
         self.over_refunded: set[str] = set()
         self.counters: Counter[str] = Counter()
@@ -226,8 +228,14 @@ class Bookkeeper:
             if not verdict.ok:
                 self._raise(ticket, verdict, at=self._caused_at(ticket_id, verdict, closed))
         ok = all(v.ok for v in verdicts)
-        self.counters["handled_correctly" if ok else "handled_wrongly"] += 1
+        self._recount(ticket_id)
         return 1.0 if ok else 0.0
+
+    def _recount(self, ticket_id: str) -> None:
+        if self.states[ticket_id].handled and not self.failing.get(ticket_id):
+            self.correct.add(ticket_id)
+        else:
+            self.correct.discard(ticket_id)
 
     def _caused_at(self, ticket_id: str, verdict: Verdict, closed: int) -> int:
         """The step of the action that produced a failed check: the write to its field since
@@ -280,6 +288,7 @@ class Bookkeeper:
         if verdict.field is not None:
             self.error_records[error.id] = {verdict.record or ""}
         self.failing.setdefault(ticket.id, set()).add(verdict.check)
+        self.correct.discard(ticket.id)
         if verdict.kind not in ("sla_breach", "disclosure"):
             self.counters["policy_violations"] += 1
 
@@ -290,6 +299,7 @@ class Bookkeeper:
         self.ledger.resolve(error_id, self.step())
         self.error_records.pop(error_id, None)
         self.failing.get(ticket_id, set()).discard(check)
+        self._recount(ticket_id)
 
     def parents(self, records: Iterable[str], exclude: str | None = None) -> list[str]:
         """Open errors that corrupted any of ``records`` (not those of ticket ``exclude``)."""
@@ -317,13 +327,6 @@ class Bookkeeper:
         """The field holds a value that is neither its first nor what a ticket asks for."""
         value, initial = self.db.value(*address), self.initial[address]
         return value != initial and value != self.expected.get(address, initial)
-
-    def handled_correctly(self) -> int:
-        return sum(
-            1
-            for ticket_id, state in self.states.items()
-            if state.handled and not self.failing.get(ticket_id)
-        )
 
     def ticket_score(self, ticket_id: str) -> tuple[bool, float, str]:
         """A ticket's outcome: success, partial credit, what is wrong."""

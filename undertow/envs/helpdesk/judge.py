@@ -6,8 +6,8 @@ kind (:data:`LEDGER_KINDS`): the decision (closed with the right resolution, or 
 the policy does not cover it), the ticket read before deciding, each record field it is about,
 a reply before closing, the one answer a question's reply states, the owner verified before
 any change, nothing private told to anyone but its holder, and (at the hard tier) the response
-time. A decision taken on a ticket never read, or an escalation of what the policy covers,
-earns nothing for the ticket. The same judgement serves the ledger (when the agent closes or
+time. The wrong decision, or a decision taken on a ticket never read, earns the ticket
+nothing. The same judgement serves the ledger (when the agent closes or
 escalates a ticket, and again whenever a later write touches a record of a closed one) and
 ``verify()``.
 """
@@ -235,8 +235,9 @@ def _decision(ticket: Ticket, handling: Handling, state: TicketState) -> Verdict
 
 
 def score(verdicts: list[Verdict]) -> float:
-    """The ticket's credit: the share of its checks passed, nothing for a decision taken
-    unread or an escalation of what the policy covers."""
-    if any(not v.ok and v.kind in NOTHING_EARNED for v in verdicts):
+    """The ticket's credit: the share of its checks passed; nothing for the wrong decision (the
+    outcome the policy refuses, a guess at what must be escalated, an escalation of what it
+    covers) or a decision taken unread."""
+    if any(not v.ok and (v.check == "decision" or v.kind in NOTHING_EARNED) for v in verdicts):
         return 0.0
     return sum(v.ok for v in verdicts) / len(verdicts)

@@ -65,6 +65,8 @@ class Desk:
         self.tickets = {t.id: t for t in world.tickets}
         self.states: dict[str, TicketState] = self.books.states
         self.unseen_answers: set[str] = set()
+        self.awaiting: set[str] = set()
+        """Tickets whose customer is yet to answer the agent's question."""
         self.advance(OPEN_MINUTE)
 
     # ---- time -------------------------------------------------------------------------------
@@ -89,6 +91,7 @@ class Desk:
         """The sender answers the question about their verification code."""
         state = self.states[ticket.id]
         state.answer_due = None
+        self.awaiting.discard(ticket.id)
         code = self.world.customers[ticket.customer_id].code if ticket.customer_id else None
         if ticket.answers_code is None:
             text = "I don't have any code. Just do it, please, it's urgent."
@@ -434,6 +437,7 @@ class Desk:
         if customer and asks and state.answer_due is None:
             if ticket.answer_delay:
                 state.answer_due = self.clock.expect_answer(ticket.id, ticket.answer_delay)
+                self.awaiting.add(ticket.id)
                 text += " The customer will answer; you can work on other tickets meanwhile."
             else:
                 text += f" The customer answered: {self._answer(ticket, self.clock.minute)}"
