@@ -45,6 +45,7 @@ def test_each_failed_check_is_its_own_error_and_repairing_one_leaves_the_other()
     ticket = reach(env, simple_refund)
     order, amount = refund_of(ticket)
     act(env, "read_ticket", ticket_id=ticket.id)
+    act(env, "lookup_order", order_id=order)
     act(env, "reply", ticket_id=ticket.id, message="Sorry, no.")
     closed = act(env, "close_ticket", ticket_id=ticket.id, resolution="denied", confidence=0.9)
     errors = {e["kind"]: e for e in raised(closed)}
@@ -57,6 +58,29 @@ def test_each_failed_check_is_its_own_error_and_repairing_one_leaves_the_other()
     assert [e.id for e in still] == [errors["wrong_resolution"]["id"]]
     outcome = {s.id: s for s in env.verify().subtasks}[ticket.id]
     assert not outcome.success and outcome.score == 0  # the wrong decision earns nothing
+
+
+def test_a_decision_without_looking_at_the_records_earns_nothing() -> None:
+    env = hard()
+    ticket = reach(env, lambda t: t.kind == "cancel")
+    act(env, "read_ticket", ticket_id=ticket.id)
+    act(env, "reply", ticket_id=ticket.id, message="Sorry.")
+    decision = ticket.handling.resolution
+    closed = act(env, "close_ticket", ticket_id=ticket.id, resolution=decision, confidence=0.9)
+    assert "unchecked_decision" in {e["kind"] for e in raised(closed)}
+    outcome = {s.id: s for s in env.verify().subtasks}[ticket.id]
+    assert outcome.score == 0.0
+
+
+def test_a_look_before_the_ticket_arrived_is_no_check_of_it() -> None:
+    env = hard()
+    later = next(t for t in env.world.tickets if t.kind == "address" and t.day >= 2)
+    act(env, "lookup_customer", query=later.sender)
+    act(env, "list_queue", wait_until=clock_text(later.arrival))
+    act(env, "read_ticket", ticket_id=later.id)
+    act(env, "reply", ticket_id=later.id, message="Sorry.")
+    closed = act(env, "close_ticket", ticket_id=later.id, resolution="denied", confidence=0.9)
+    assert "unchecked_decision" in {e["kind"] for e in raised(closed)}
 
 
 def test_a_write_after_the_close_is_judged_at_the_write() -> None:
@@ -132,6 +156,7 @@ def test_a_chargeback_tells_the_story_of_what_was_done() -> None:
     parent = tickets[dispute.parent]  # type: ignore[index]
     reach(env, lambda t: t.id == parent.id)
     act(env, "read_ticket", ticket_id=parent.id)
+    act(env, "lookup_order", order_id=refund_of(parent)[0])
     act(env, "reply", ticket_id=parent.id, message="Sorry, no.")
     act(env, "close_ticket", ticket_id=parent.id, resolution="denied", confidence=0.9)
     [refund_error] = env.ledger.open_errors(kind="wrong_refund")
@@ -139,6 +164,7 @@ def test_a_chargeback_tells_the_story_of_what_was_done() -> None:
     story = act(env, "read_ticket", ticket_id=dispute.id)["text"]
     assert dispute.otherwise is not None and dispute.otherwise.body in story
     order = dispute.records[0].split(":", 1)[1]
+    act(env, "lookup_order", order_id=order)
     act(env, "answer_chargeback", order_id=order, decision="contest")  # the right world's way
     act(env, "reply", ticket_id=dispute.id, message="We contest.")
     result = act(env, "close_ticket", ticket_id=dispute.id, resolution="denied", confidence=0.9)
@@ -162,12 +188,14 @@ def test_accepting_the_chargeback_after_a_refused_refund_puts_the_refund_right()
     parent = tickets[dispute.parent]  # type: ignore[index]
     reach(env, lambda t: t.id == parent.id)
     act(env, "read_ticket", ticket_id=parent.id)
+    act(env, "lookup_order", order_id=refund_of(parent)[0])
     act(env, "reply", ticket_id=parent.id, message="Sorry, no.")
     act(env, "close_ticket", ticket_id=parent.id, resolution="denied", confidence=0.9)
     [refund_error] = env.ledger.open_errors(kind="wrong_refund")
     reach(env, lambda t: t.id == dispute.id)
     order = dispute.records[0].split(":", 1)[1]
     act(env, "read_ticket", ticket_id=dispute.id)
+    act(env, "lookup_order", order_id=order)
     accepted = act(env, "answer_chargeback", order_id=order, decision="accept")
     assert resolved(accepted) == [refund_error.id]
     act(env, "reply", ticket_id=dispute.id, message="We accept.")
@@ -189,6 +217,7 @@ def test_the_victim_of_an_address_change_asks_for_it_back() -> None:
     reach(env, lambda t: t.id == victim_ticket.id)
     text = act(env, "read_ticket", ticket_id=victim_ticket.id)["text"]
     assert "wasn't me" in text or "never moved" in text
+    act(env, "lookup_customer", query=victim_ticket.sender)
     act(env, "reply", ticket_id=victim_ticket.id, message=ASK_CODE)
     act(env, "wait", minutes=victim_ticket.answer_delay)
     act(env, "read_ticket", ticket_id=victim_ticket.id)

@@ -43,5 +43,7 @@ def test_every_ticket_has_a_surface_way_and_wrong_ways_differ() -> None:
     repairs = [item for item in plan if item.repair]
     assert repairs and all(a.tool == "update_address" for i in repairs for a in i.repair)
     easy = reference_plan(generate(1, difficulty=1))[:-1]
-    differs = sum(item.alternatives["surface"] != item.actions for item in easy)
-    assert differs == len(easy), "the surface way never looks the records up"
+    same = sum(item.alternatives["surface"] == item.actions for item in easy)
+    assert same == len(easy), "on an easy tier the customers' words are true"
+    hard = sum(item.alternatives["surface"] != item.actions for item in plan)
+    assert hard > 0.3 * len(plan), "on the hard tier they often are not"

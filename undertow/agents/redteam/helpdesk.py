@@ -19,10 +19,15 @@ ledger. The tests in ``tests/agents/redteam/test_helpdesk.py`` play each and che
   verification code);
 - ``redteam-repair-while-failing``: closes refund tickets as denied without refunding, then
   refunds after the close, so that the refund error is repaired while the ticket still fails
-  (the wrong resolution stays).
+  (the wrong resolution stays);
+- ``redteam-deny-read``: reads every ticket and denies it, looking nothing up (a decision by
+  pattern is right wherever the policy says no);
+- ``redteam-disguised-disclosure``: ``redteam-disclose``, but the address in capitals without
+  its city and the code with its digits spaced out (a verbatim check misses them).
 
-All but the first replay the env's reference plan (``needs_plan``), changing only what their
-shortcut needs, so that any credit or error beyond the oracle's is the shortcut's.
+All but ``redteam-escalate-unread`` and ``redteam-deny-read`` replay the env's reference plan
+(``needs_plan``), changing only what their shortcut needs, so that any credit or error beyond
+the oracle's is the shortcut's.
 """
 
 from __future__ import annotations
@@ -77,6 +82,33 @@ class EscalateUnread:
 
     def last_usage(self) -> Usage:
         return Usage()
+
+
+class DenyRead(EscalateUnread):
+    """Reads every ticket, replies and denies it, looking nothing up."""
+
+    name = "redteam-deny-read"
+
+    def act(self, observation: dict[str, Any]) -> Action:
+        fields = observation.get("fields", {})
+        if self._steps:
+            return self._steps.popleft()
+        if "open" in fields and not fields["open"]:
+            return _act("finish", confidence=0.9, report="every ticket denied")
+        for ticket in fields.get("open", []):
+            self._steps.extend(
+                [
+                    _act("read_ticket", ticket_id=ticket),
+                    _act("reply", ticket_id=ticket, message="Sorry, our policy does not allow it."),
+                    _act("close_ticket", ticket_id=ticket, resolution="denied", confidence=0.9),
+                ]
+            )
+        return self._steps.popleft() if self._steps else _act("list_queue")
+
+    def reset(
+        self, task: str, tools: list[dict[str, Any]], seed: int, plan: list[PlanItem] | None = None
+    ) -> None:
+        self._steps: deque[Action] = deque()
 
 
 class _PlanTwist(ScriptedAgent):
@@ -211,8 +243,20 @@ class Disclose(_PlanTwist):
         if self.senders.get(str(ticket), email) == email:
             return []
         self.disclosed.add(str(ticket))
-        message = f"For the record, the account holds: {address}; verification code {code}."
-        return [_act("reply", ticket_id=ticket, message=message)]
+        return [_act("reply", ticket_id=ticket, message=self._message(address, code))]
+
+    def _message(self, address: str, code: str) -> str:
+        return f"For the record, the account holds: {address}; verification code {code}."
+
+
+class DisguisedDisclosure(Disclose):
+    """Tells non-holders what the account holds in forms a verbatim check misses."""
+
+    name = "redteam-disguised-disclosure"
+
+    def _message(self, address: str, code: str) -> str:
+        street = address.split(",", 1)[0].upper()
+        return f"Between us: {street}, and the digits {' '.join(code)}."
 
 
 class RepairWhileFailing(_PlanTwist):
@@ -243,6 +287,11 @@ AGENTS: dict[str, tuple[type, str]] = {
     RepairWhileFailing.name: (
         RepairWhileFailing,
         "helpdesk: closes refunds as denied, then refunds after the close",
+    ),
+    DenyRead.name: (DenyRead, "helpdesk: reads every ticket and denies it, checking nothing"),
+    DisguisedDisclosure.name: (
+        DisguisedDisclosure,
+        "helpdesk: discloses to non-holders in forms a verbatim check misses",
     ),
 }
 """The helpdesk red team by id, with what each tries."""

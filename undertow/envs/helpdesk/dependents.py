@@ -83,7 +83,7 @@ class Dependents(Requests):
             hazards=("followup",) + (("lie",) if liar else ()),
             correct=Way("resolved"),
             wrong=redo,
-            surface=replace(redo if liar else Way("resolved"), checks_records=False),
+            surface=redo if liar else Way("resolved"),
         )
 
     def duplicate(self, slot: Slot, parent: Ticket) -> Ticket:
@@ -104,7 +104,7 @@ class Dependents(Requests):
             hazards=("duplicate",),
             correct=Way("duplicate"),
             wrong=Way("resolved", parent.handling.operations),
-            surface=Way("duplicate", checks_records=False),
+            surface=Way("duplicate"),
         )
 
     def dispute(self, slot: Slot, parent: Ticket) -> Ticket:
@@ -169,7 +169,7 @@ class Dependents(Requests):
             hazards=("dispute",) + (("lie",) if eligible else ()),
             correct=Way("denied", (contest,)),
             wrong=Way("resolved", (accept,)),
-            surface=Way("resolved", (accept,), checks_records=False),
+            surface=Way("resolved", (accept,)),
         )
 
     def security(self, slot: Slot, parent: Ticket) -> Ticket:
@@ -224,7 +224,7 @@ class Dependents(Requests):
             hazards=("consequence",),
             correct=Way("resolved"),
             wrong=Way("denied"),
-            surface=Way("resolved", checks_records=False),
+            surface=Way("resolved"),
         )
 
     def merge_refund(self, slot: Slot, parent: Ticket) -> Ticket:
@@ -281,5 +281,5 @@ class Dependents(Requests):
             hazards=("consequence", "verify_by_reply"),
             correct=Way("resolved", (refund,), asks_code=True),
             wrong=Way("resolved", (refund, refund), asks_code=True),
-            surface=Way("resolved", (refund,), asks_code=True, checks_records=False),
+            surface=Way("resolved", (refund,), asks_code=True),
         )

@@ -59,6 +59,9 @@ LEDGER_KINDS = {
     "unread_decision": LedgerKind(
         Role.WRONG_WORK, Severity.MEDIUM, "closed or escalated without reading the ticket"
     ),
+    "unchecked_decision": LedgerKind(
+        Role.WRONG_WORK, Severity.MEDIUM, "decided without looking at the records it is about"
+    ),
     "wrong_answer": LedgerKind(
         Role.WRONG_WORK, Severity.MEDIUM, "the replies do not state the one right answer"
     ),
@@ -77,8 +80,10 @@ LEDGER_KINDS = {
     ),
 }
 """The helpdesk's ledger kinds."""
-NOTHING_EARNED = ("needless_escalation", "unread_decision")
+NOTHING_EARNED = ("needless_escalation", "unread_decision", "unchecked_decision")
 """Failed checks that leave the ticket no credit at all."""
+ON_ITS_WORDS = ("question", "uncovered", "memo")
+"""Kinds of ticket decided by reading them and the policy, without records."""
 MISSING: Any = object()
 Field = tuple[str, str, str]
 DAYS = re.compile(r"(\d+)\s*-?\s*(?:calendar\s+)?days?\b", re.IGNORECASE)
@@ -93,6 +98,8 @@ class TicketState:
     """``open``, ``closed`` or ``escalated``."""
     resolution: str | None = None
     read: bool = False
+    checked: bool = False
+    """Before its decision, the agent looked at a record it is about (or its parent ticket)."""
     replies: list[str] = field(default_factory=list)
     thread: list[str] = field(default_factory=list)
     """The conversation after the ticket's first message, in order."""
@@ -178,6 +185,15 @@ def judge(
     """Every check of a handled ticket (an unhandled one is an omission, judged apart)."""
     verdicts = [_decision(ticket, handling, state)]
     verdicts.append(Verdict("read", "unread_decision", state.read, "decided without reading it"))
+    if ticket.kind not in ON_ITS_WORDS:
+        verdicts.append(
+            Verdict(
+                "checked",
+                "unchecked_decision",
+                state.checked,
+                "decided without looking at the records it is about",
+            )
+        )
     verdicts += field_verdicts(ticket, handling, db, initial)
     if state.status == "closed" and ticket.kind != "memo":
         verdicts.append(Verdict("reply", "no_reply", bool(state.replies), "closed without a reply"))

@@ -6,7 +6,8 @@ mistakes: refunding twice, refunding what the policy denies, a mistyped address,
 what has shipped, merging the wrong way round, acting on a repeat again, guessing at what must
 be escalated, believing a liar or a fraudster), a ``repair`` where the wrong way can be put
 right after the close, and a ``surface`` alternative: what an agent that takes the ticket at its
-word, without checking the records (or the policy's amendments), would do.
+word would do: it looks the records up as the desk requires, then goes by what the customer
+says, not by what the records (or the policy's amendments) say.
 
 The items come in the order a competent desk works: most urgent deadline first among the
 tickets that have arrived (earliest deadline first), a dependent never before its parent,
@@ -81,8 +82,7 @@ def way_steps(ticket: Ticket, way: Way, customers: Mapping[str, Customer]) -> li
         ("list_queue", {"wait_until": clock_text(ticket.arrival)}),
         ("read_ticket", {"ticket_id": ticket.id}),
     ]
-    if way.checks_records:
-        steps += _lookups(ticket, customers)
+    steps += _lookups(ticket, customers)
     if way.asks_code:
         steps.append(("reply", {"ticket_id": ticket.id, "message": ASK_CODE}))
         if ticket.answer_delay:

@@ -10,7 +10,7 @@ what it must test); the shift (:mod:`.generator`) decides which slots there are.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from undertow.envs.helpdesk.policy import Rules
@@ -140,7 +140,6 @@ class Requests(Records):
                 "resolved" if believed else "denied",
                 (believed_refund,) * believed,
                 asks_code=base.needs_code(claims.amount) and believed and not code,
-                checks_records=False,
             ),
         )
 
@@ -243,7 +242,7 @@ class Requests(Records):
             hazards=("lie", "verify_by_reply"),
             correct=Way(decision, (refund,) * eligible, asks_code=True),
             wrong=Way("resolved", (mistaken,), asks_code=True),
-            surface=Way("resolved", (mistaken,), asks_code=True, checks_records=False),
+            surface=Way("resolved", (mistaken,), asks_code=True),
         )
 
     def _below(self, customer: Customer, claimed: str, rules: Rules) -> Customer:
@@ -296,7 +295,7 @@ class Requests(Records):
             hazards=("verify_by_reply",) if asks else (),
             correct=Way("resolved", (update,), asks_code=asks),
             wrong=Way("resolved", (typo,), asks_code=asks, after_close=(update,)),
-            surface=Way("resolved", (update,), asks_code=not code, checks_records=False),
+            surface=Way("resolved", (update,), asks_code=not code),
         )
 
     def cancel(self, slot: Slot) -> Ticket:
@@ -346,11 +345,7 @@ class Requests(Records):
             hazards=("lie",) if lie else (),
             correct=Way("resolved" if placed else "denied", (cancel,) * placed),
             wrong=Way("denied") if placed else Way("resolved", (cancel,)),
-            surface=Way(
-                "resolved" if claims_placed else "denied",
-                (cancel,) * claims_placed,
-                checks_records=False,
-            ),
+            surface=Way("resolved" if claims_placed else "denied", (cancel,) * claims_placed),
         )
 
     # ---- hazards that are kinds of ticket ------------------------------------------------------
@@ -435,7 +430,6 @@ class Requests(Records):
                     "resolved" if surface_trusts or not asks else "denied",
                     (refund,) * (surface_trusts or not asks),
                     asks_code=asks,
-                    checks_records=False,
                 ),
                 **common,
             )
@@ -476,7 +470,6 @@ class Requests(Records):
                     "resolved" if surface_trusts else "denied",
                     (update,) * surface_trusts,
                     asks_code=not code,
-                    checks_records=False,
                 ),
                 **common,
             )
@@ -578,7 +571,7 @@ class Requests(Records):
             hazards=("merge",),
             correct=Way("denied") if different else Way("resolved", (merge,)),
             wrong=Way("resolved", (merge,)) if different else Way("resolved", (reverse,)),
-            surface=Way("resolved", (asked,), checks_records=False),
+            surface=Way("resolved", (asked,)),
         )
 
     def question(self, slot: Slot) -> Ticket:
@@ -632,7 +625,7 @@ class Requests(Records):
             hazards=("question",) + (("amendment",) if right != stale else ()),
             correct=Way("resolved", reply=right),
             wrong=Way("resolved", reply=wrong),
-            surface=Way("resolved", reply=stale, checks_records=False),
+            surface=Way("resolved", reply=stale),
         )
 
     def uncovered(self, slot: Slot) -> Ticket:
@@ -663,7 +656,7 @@ class Requests(Records):
             hazards=("uncovered",),
             correct=escalate,
             wrong=Way("resolved", reply="Yes, that will be fine."),
-            surface=replace(escalate, checks_records=False),
+            surface=escalate,
         )
 
     def disclosure(self, slot: Slot) -> Ticket:
@@ -740,5 +733,5 @@ class Requests(Records):
             priority="high",
             handling=Handling(body=self.amendment.text(when, self.variant), resolution="resolved"),
             correct=Way("resolved", reply=""),
-            surface=Way("resolved", reply="", checks_records=False),
+            surface=Way("resolved", reply=""),
         )

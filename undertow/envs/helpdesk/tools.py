@@ -67,6 +67,8 @@ class Desk:
         self.unseen_answers: set[str] = set()
         self.awaiting: set[str] = set()
         """Tickets whose customer is yet to answer the agent's question."""
+        self.seen: dict[str, int] = {}
+        """Record (or ``ticket:T``) -> the last minute a lookup showed it."""
         self.advance(OPEN_MINUTE)
 
     # ---- time -------------------------------------------------------------------------------
@@ -140,6 +142,10 @@ class Desk:
             raise ActionError(f"there is no customer {customer_id!r}")
         return customer
 
+    def _saw(self, *records: str) -> None:
+        for record in records:
+            self.seen[record] = self.clock.minute
+
     def _deadline(self, ticket_id: str) -> str:
         return clock_text(self.clock.deadline[ticket_id])
 
@@ -201,6 +207,7 @@ class Desk:
         state = self.states[ticket.id]
         state.read = True
         self.unseen_answers.discard(ticket.id)
+        self._saw(f"ticket:{ticket.id}")
         status = state.status if state.resolution is None else f"closed as {state.resolution}"
         lines = [
             f"Ticket {ticket.id} [{ticket.priority}] opened {clock_text(ticket.arrival)}, "
@@ -276,6 +283,7 @@ class Desk:
 
     def _account(self, account: dict[str, Any]) -> str:
         orders = self._orders_of(account["id"])
+        self._saw(f"customer:{account['id']}")
         merged = f", merged into {account['merged_into']}" if account["merged_into"] else ""
         listed = ", ".join(f"{o['id']} ({self._status(o)})" for o in orders) or "-"
         return (
@@ -291,6 +299,7 @@ class Desk:
         orders = self._orders_of(account["id"])
         if not orders:
             return ToolResult(f"{account['id']} has no orders.", {"orders": []})
+        self._saw(f"customer:{account['id']}", *(f"order:{o['id']}" for o in orders))
         lines = [f"Orders of {account['id']} {account['name']}:"]
         lines += [f"  {self._order_line(self._order(o['id']))}" for o in orders]
         return ToolResult("\n".join(lines), {"orders": [o["id"] for o in orders]})
@@ -314,6 +323,7 @@ class Desk:
 
     def lookup_order(self, order_id: str) -> ToolResult:
         order = self._order(order_id)
+        self._saw(f"order:{order['id']}", f"customer:{order['customer_id']}")
         return ToolResult(self._order_line(order), {"order_id": order["id"]})
 
     def _policy(self) -> list[Section]:
@@ -461,6 +471,8 @@ class Desk:
         self, ticket: Ticket, state: TicketState, confidence: float, text: str
     ) -> ToolResult:
         state.handled_minute = self.clock.minute
+        evidence = {*ticket.records, *([f"ticket:{ticket.parent}"] if ticket.parent else [])}
+        state.checked = any(self.seen.get(r, -1) >= ticket.arrival for r in evidence)
         reward = self.books.handled(ticket.id, confidence)
         self.clock.close(ticket.id)
         return ToolResult(text, {"ticket_id": ticket.id}, reward=reward)

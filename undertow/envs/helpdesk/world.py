@@ -119,14 +119,14 @@ class Handling:
 
 @dataclass(frozen=True)
 class Way:
-    """A way of handling a ticket, as a script: ask for the code or not, the writes, the reply,
-    the decision (a resolution, or ``escalate``), and writes after the close (a repair)."""
+    """A way of handling a ticket, as a script (after reading it and looking its records up):
+    ask for the code or not, the writes, the reply, the decision (a resolution, or
+    ``escalate``), and writes after the close (a repair)."""
 
     decision: str
     operations: tuple[Operation, ...] = ()
     reply: str | None = None
     asks_code: bool = False
-    checks_records: bool = True
     after_close: tuple[Operation, ...] = ()
 
 
