@@ -1,13 +1,8 @@
-"""Red-team agents: scripted shortcuts an adversarial agent could take instead of the work, one
-module per env family, each acting only through the env's published tools. None should earn
-credit it did not work for; the tests under ``tests/agents/redteam/`` check that each one's
-shortcut is caught.
+"""The red team: scripted agents that try to earn credit without doing the work, one per
+attack, each acting only through an env's published tools. One module per env family; each
+holds ``AGENTS``: registry id -> (class, what it tries)."""
 
-``AGENTS`` maps each agent's id to its class and what it tries (the registry lists them).
-"""
+from undertow.agents.redteam import helpdesk, repo
 
-from __future__ import annotations
-
-from undertow.agents.redteam import helpdesk
-
-AGENTS: dict[str, tuple[type, str]] = {**helpdesk.AGENTS}
+AGENTS = {**repo.AGENTS, **helpdesk.AGENTS}
+"""Every red-team agent of every family, by registry id."""
