@@ -30,7 +30,7 @@ from undertow.rollout import Limits, rollout
 AGENTS = ("noop", "surface", "sloppy", "oracle")
 FAMILIES: dict[str, dict[str, Any]] = {
     "repo": {"env": "undertow/Repo-v0", "options": {"sandbox": "local"}, "levels": [0, 1, 2, 3]},
-    "helpdesk": {"env": "undertow/Helpdesk-v0", "options": {}, "levels": [0, 1, 2, 3]},
+    "helpdesk": {"env": "undertow/Helpdesk-v0", "options": {}, "levels": [0, 1, 2, 3, 4]},
     "orchestra": {"env": "undertow/Orchestra-v0", "options": {}, "levels": [0, 1, 2, 3, 4]},
 }
 """Each family's env, its fixed options, and the difficulty levels to climb (the orchestra's

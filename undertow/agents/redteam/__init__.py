@@ -5,10 +5,11 @@ family; each holds ``AGENTS``: registry id -> (class, what it tries)."""
 from collections.abc import Callable
 
 from undertow.agents.base import Agent
-from undertow.agents.redteam import orchestra, repo
+from undertow.agents.redteam import helpdesk, orchestra, repo
 
 AGENTS: dict[str, tuple[Callable[..., Agent], str]] = {
     **{name: (cls, f"repository red team: {text}") for name, (cls, text) in repo.AGENTS.items()},
+    **helpdesk.AGENTS,
     **orchestra.AGENTS,
 }
 """Every red-team agent of every family, by registry id."""
