@@ -1,8 +1,10 @@
 """Scoring benchmark: parse and score N synthetic trajectories of S steps each.
 
 The trajectories are shaped like real ones (actions, observations, probes, usage, a ledger
-with causal links, claims, outcomes), for 4 agents, so every metric family is exercised,
-pairwise comparisons included. Prints a table, then, as the last line, one JSON object.
+with causal links and omissions, claims, outcomes; the current schema, checked against the
+record model), for 4 agents on worlds of three difficulties, original and perturbed, so every
+metric family is exercised: the cluster-bootstrap intervals, the fits and the pairwise
+comparisons included. Prints a table, then, as the last line, one JSON object.
 
     python bench/scoring.py [--episodes 10000] [--steps 200]
 """
@@ -17,6 +19,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
+from undertow.record import Trajectory
 from undertow.scoring.score import score_views
 from undertow.scoring.view import EpisodeView
 
@@ -26,7 +29,8 @@ TARGET_SECONDS = 30.0
 
 def synthetic(index: int, steps: int, rng: random.Random) -> str:
     agent = AGENTS[index % len(AGENTS)]
-    seed = index // len(AGENTS)
+    world = index // len(AGENTS)
+    seed, difficulty, perturbed = world // 6, world % 3, world % 6 >= 3
     errors = 0 if agent == "oracle" else rng.randint(0, 5)
     ledger = []
     for number in range(errors):
@@ -38,13 +42,22 @@ def synthetic(index: int, steps: int, rng: random.Random) -> str:
                 "id": f"E{number + 1}",
                 "step": step,
                 "kind": "wrong_fix",
+                "role": "wrong_work",
                 "severity": "high",
                 "object": f"T{number}",
                 "caused_by": parents,
                 "resolved_at": resolved,
+                "exposed_at": None,
                 "detail": "",
             }
         )
+    if agent == "noop":
+        ledger = [
+            {"id": f"O{t}", "step": steps - 1, "kind": "unfinished_task", "role": "omission",
+             "severity": "medium", "object": f"T{t}", "caused_by": [], "resolved_at": None,
+             "exposed_at": None, "detail": ""}
+            for t in range(8)
+        ]  # fmt: skip
     success = errors == 0 and agent != "noop"
     confidence = 1.0 if agent == "overconfident" else round(rng.uniform(0.5, 0.95), 2)
     tickets = [
@@ -52,13 +65,20 @@ def synthetic(index: int, steps: int, rng: random.Random) -> str:
         for t in range(8)
     ]
     record = {
-        "schema_version": 1,
+        "schema_version": 2,
         "key": {
             "scenario": "repo",
-            "variant": "original",
+            "variant": f"d{difficulty}" + ("-perturbed" if perturbed else ""),
             "seed": seed,
             "agent": agent,
             "trial": 0,
+        },
+        "episode": {
+            "env": "undertow/Repo-v0",
+            "options": {"difficulty": difficulty, **({"perturb": True} if perturbed else {})},
+            "held_out": seed % 10 == 9,
+            "perturbed": perturbed,
+            "difficulty": difficulty,
         },
         "task": "Fix the sprint.",
         "steps": [
@@ -123,7 +143,8 @@ def synthetic(index: int, steps: int, rng: random.Random) -> str:
         "error": None,
         "started_at": 0.0,
         "ended_at": 60.0,
-        "metadata": {"held_out": seed % 10 == 9, "options": {"difficulty": seed % 3}},
+        "metadata": {},
+        "artifacts": {},
     }
     return json.dumps(record)
 
@@ -137,6 +158,8 @@ def main() -> None:
     console = Console()
     with console.status("generating synthetic trajectories"):
         records = [synthetic(i, args.steps, rng) for i in range(args.episodes)]
+    for record in records[: len(AGENTS)]:  # the shape is the record's: validated once per agent
+        Trajectory.model_validate_json(record)
     megabytes = sum(map(len, records)) / 1e6
     started = time.perf_counter()
     views = [EpisodeView.from_dict(json.loads(record)) for record in records]

@@ -12,7 +12,8 @@ from undertow.record.store import RunStore
 from undertow.scenarios.runner import run_episode, run_episodes
 from undertow.scenarios.suite import expand, parse_suite
 from undertow.scoring.compounding import first_error_step
-from undertow.scoring.score import compare, score_views
+from undertow.scoring.paired import compare_pair
+from undertow.scoring.score import score_views
 from undertow.scoring.view import EpisodeView, read_views
 
 SUITE = """
@@ -64,8 +65,9 @@ def test_overconfident_is_worse_calibrated_than_sloppy_at_equal_success(scores: 
     sloppy, over = public(scores, "sloppy"), public(scores, "overconfident")
     assert sloppy["outcome"]["success_rate"] == over["outcome"]["success_rate"]
     for level in ("subtask", "episode"):
-        assert over["calibration"][level]["brier"] > sloppy["calibration"][level]["brier"]
-        assert over["calibration"][level]["ece"] > sloppy["calibration"][level]["ece"]
+        for figure in ("brier", "ece"):
+            worse = over["calibration"][level][figure]["value"]
+            assert worse > sloppy["calibration"][level][figure]["value"]
 
 
 def test_errors_compound_for_the_sloppy_agent_only(scores: dict) -> None:
@@ -96,18 +98,48 @@ def test_sloppy_first_error_steps_match_its_plan() -> None:
         assert first_error_step(view.ledger) == expected
 
 
-def test_oracle_versus_sloppy_difference_is_called_only_where_real(scores: dict) -> None:
+def test_four_worlds_are_too_few_to_call_even_noop_against_oracle(scores: dict) -> None:
     pair = next(c for c in scores["comparisons"] if (c["a"], c["b"]) == ("noop", "oracle"))
-    assert pair["success"]["significant"] and pair["success"]["mean"] == -1.0
-    assert scores["metrics_compared"] == 4
+    success = pair["metrics"]["success"]
+    assert success["value"] == -1.0 and success["worlds"] == 4 and not success["called"]
+    assert success["why_not_called"] == "not enough worlds (4 < 10)"
+    assert scores["differences_tested"] == 0 and scores["min_worlds"] == 10
 
 
 def test_same_agent_twice_shows_no_difference(views: list[EpisodeView]) -> None:
     oracle = [v for v in views if v.agent == "oracle"]
-    result = compare(oracle, list(oracle))
-    assert result["pairs"] == 4
-    assert not any(result[m]["significant"] for m in ("success", "score", "errors"))
+    result = compare_pair(oracle, list(oracle))
+    assert result["worlds"] == 4
+    assert all(result["metrics"][m]["value"] == 0 for m in ("success", "score"))
     assert result["mcnemar_p"] == 1.0
+
+
+def test_reversing_the_records_changes_no_figure(views: list[EpisodeView]) -> None:
+    assert score_views(list(reversed(views))) == score_views(views)
+
+
+def test_errored_episodes_count_as_failures_and_are_counted_apart(
+    views: list[EpisodeView],
+) -> None:
+    """The oracle crashing in half of its worlds: its success rate halves (the crashes do not
+    leave the denominator), its errored count says why, and its ledger metrics leave the
+    crashed episodes out."""
+    import dataclasses
+
+    oracle = [v for v in views if v.agent == "oracle"]
+    crashed = [
+        dataclasses.replace(v, status="errored", success=None, score=None, subtasks={})
+        if v.seed % 2
+        else v
+        for v in oracle
+    ]
+    block = score_views(crashed)["agents"]["oracle"]["public"]
+    outcome = block["outcome"]
+    assert (outcome["n"], outcome["successes"], outcome["errored"]) == (4, 2, 2)
+    assert outcome["success_rate"] == 0.5 and outcome["error_rate"] == 0.5
+    assert outcome["success_without_errored"] == 1.0
+    assert outcome["score"]["value"] == pytest.approx(0.5)
+    assert block["compounding"]["n"] == 2 and block["compounding"]["errored_left_out"] == 2
 
 
 def test_score_command_writes_scores_json(tmp_path: Path) -> None:
