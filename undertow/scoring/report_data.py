@@ -23,7 +23,13 @@ from undertow.errors import UndertowError
 from undertow.record.store import scan_records
 from undertow.scoring.compounding import first_error_step, kaplan_meier
 from undertow.scoring.provenance import provenance_graph
-from undertow.scoring.score import canonical_order, score_views, subtask_points
+from undertow.scoring.score import (
+    canonical_order,
+    difficulty_level,
+    length_level,
+    score_views,
+    subtask_points,
+)
 from undertow.scoring.view import EpisodeView
 from undertow.scoring.worlds import MIN_WORLDS, WorldKey, clustered_rate
 
@@ -301,8 +307,9 @@ def _rates(points: Sequence[tuple[float, bool, WorldKey]]) -> list[dict[str, Any
     return rows
 
 
-def _curve(fit: dict[str, Any] | None, log2_x: bool) -> dict[str, Any] | None:
-    """What the chart draws of a fit: intercept, slope and the range of x observed."""
+def _curve(fit: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the chart draws of a fit: intercept, slope and the range of x observed (in the
+    fit's units: log2 of the length for the horizon)."""
     if fit is None or "intercept" not in fit:
         return None
     first, last = fit["range"]
@@ -334,23 +341,16 @@ def chart_series(
                 "ece": block["ece"],
             }
         consistency = scores["agents"][agent]["public"]["consistency"]
-        for axis, level, log2_x in (
-            ("horizon", lambda v: float(len(v.subtasks)) if v.subtasks else None, True),
-            (
-                "generalisation",
-                lambda v: None if v.difficulty is None else float(v.difficulty),
-                False,
-            ),
-        ):
+        for axis, level in (("horizon", length_level), ("generalisation", difficulty_level)):
             for scenario, fit in consistency[axis].items():
                 points = [
-                    (level(v), bool(v.success), v.world)
+                    (x, bool(v.success), v.world)
                     for v in views
-                    if v.scenario == scenario and level(v) is not None
+                    if v.scenario == scenario and (x := level(v)) is not None
                 ]
                 charts[axis].setdefault(scenario, {})[agent] = {
-                    "points": _rates(points),  # type: ignore[arg-type]
-                    "fit": _curve(fit, log2_x),
+                    "points": _rates(points),
+                    "fit": _curve(fit),
                     "why": fit.get("why"),
                 }
         survival = kaplan_meier(views)

@@ -180,13 +180,9 @@ def compounding_block(views: Sequence[EpisodeView]) -> dict[str, Any]:
     errors of commission, their depth averaged over the episodes that have such errors, with
     that share beside it."""
     scored = [v for v in views if not v.errored]
-    committed = [commission(v.ledger) for v in scored]
-    cascades = [cascade(ledger) for ledger in committed if ledger]
-    depth_of = {
-        v.episode_key: cascade(ledger).depth
-        for v, ledger in zip(scored, committed, strict=True)
-        if ledger
-    }
+    cascade_of = {v.episode_key: cascade(c) for v in scored if (c := commission(v.ledger))}
+    cascades = list(cascade_of.values())
+    depth_of = {key: found.depth for key, found in cascade_of.items()}
     roots = sum(c.roots for c in cascades)
     errors = sum(c.errors for c in cascades)
     all_errors = [e for v in scored for e in v.ledger]
@@ -257,13 +253,14 @@ def fits_by_scenario(
     """One logistic fit of success on ``level`` per scenario whose variants vary it (a fit
     never compares scenarios or env families), or why it is not estimable. ``horizon``: the
     level is a length, fitted in log2, with the lengths at 50% and 80% success."""
-    by_scenario: dict[str, list[EpisodeView]] = defaultdict(list)
+    by_scenario: dict[str, list[tuple[EpisodeView, float]]] = defaultdict(list)
     for view in views:
-        if level(view) is not None:
-            by_scenario[view.scenario].append(view)
+        if (x := level(view)) is not None:
+            by_scenario[view.scenario].append((view, x))
     result = {}
-    for scenario, group in sorted(by_scenario.items()):
-        xs = [float(level(v)) for v in group]  # type: ignore[arg-type]
+    for scenario, pairs in sorted(by_scenario.items()):
+        group = [view for view, _ in pairs]
+        xs = [x for _, x in pairs]
         if len(set(xs)) < 2:
             continue
         if horizon:
@@ -289,6 +286,16 @@ def fits_by_scenario(
         else:
             result[scenario] = {**_fit_json(fit), "level_at_50": fit.x_at(0.5).json()}
     return result
+
+
+def difficulty_level(view: EpisodeView) -> float | None:
+    """The world's difficulty level, where its env has one."""
+    return None if view.difficulty is None else float(view.difficulty)
+
+
+def length_level(view: EpisodeView) -> float | None:
+    """The episode's length as its number of subtasks (unknown for an errored episode)."""
+    return float(len(view.subtasks)) if view.subtasks else None
 
 
 def _success(view: EpisodeView) -> float:
@@ -324,7 +331,7 @@ def consistency_block(views: Sequence[EpisodeView]) -> dict[str, Any]:
     return {
         "worlds": len(keys),
         "runs_per_world": k,
-        "pass_at_1": mean_estimate([c / n for n, c in counts]).json() if counts else one_trial,
+        "pass_at_1": mean_estimate([c / n for n, c in counts]).json(),
         "pass_at_k": over_worlds(lambda n, c: pass_at_k(n, c, k)),
         "pass_hat_k": over_worlds(lambda n, c: pass_hat_k(n, c, k)),
         "outcome_consistency": over_worlds(outcome_consistency),
@@ -337,12 +344,8 @@ def consistency_block(views: Sequence[EpisodeView]) -> dict[str, Any]:
             "flip_rate": effect.flip_rate,
             "pairs": effect.pairs,
         },
-        "generalisation": fits_by_scenario(
-            views, lambda v: None if v.difficulty is None else float(v.difficulty), False
-        ),
-        "horizon": fits_by_scenario(
-            views, lambda v: float(len(v.subtasks)) if v.subtasks else None, True
-        ),
+        "generalisation": fits_by_scenario(views, difficulty_level, horizon=False),
+        "horizon": fits_by_scenario(views, length_level, horizon=True),
     }
 
 
