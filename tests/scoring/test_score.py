@@ -162,3 +162,48 @@ def test_score_command_writes_scores_json(tmp_path: Path) -> None:
     scores = score_run(store.directory, Console(width=200))
     assert json.loads((store.directory / "scores.json").read_text())["episodes"] == 1
     assert scores["agents"]["a"]["public"]["outcome"]["successes"] == 1
+
+
+def estimates(tree: object, path: str = "") -> dict[str, dict]:
+    """Every estimate in a scores tree, by its path."""
+    found: dict[str, dict] = {}
+    if isinstance(tree, dict):
+        if {"value", "low", "high", "worlds"} <= tree.keys():
+            found[path] = tree
+        for key, value in tree.items():
+            found |= estimates(value, f"{path}/{key}")
+    elif isinstance(tree, list):
+        for index, value in enumerate(tree):
+            found |= estimates(value, f"{path}/{index}")
+    return found
+
+
+@pytest.mark.parametrize("trials", [2, 5])
+def test_replicated_identical_trials_leave_every_interval_as_it_was(
+    views: list[EpisodeView], trials: int
+) -> None:
+    """Each episode of the real run played `trials` times with the same result: no interval of
+    any figure, per agent or paired, may narrow, and n stays the number of worlds."""
+    import dataclasses
+
+    replicated = [dataclasses.replace(v, trial=t) for v in views for t in range(trials)]
+    first, second = score_views(views), score_views(replicated)
+    once, many = estimates(first), estimates(second)
+    compared = 0
+    for path, before in once.items():
+        after = many[path]
+        if before["value"] is None:
+            continue
+        compared += 1
+        assert after["worlds"] == before["worlds"], path
+        for bound in ("value", "low", "high"):
+            assert after[bound] == pytest.approx(before[bound], abs=1e-9), (path, bound)
+    assert compared > 50
+    for before, after in zip(first["comparisons"], second["comparisons"], strict=True):
+        for metric, difference in before["metrics"].items():
+            again = after["metrics"][metric]
+            assert (again["p"], again["called"]) == (difference["p"], difference["called"])
+    # what one trial cannot show, several identical ones show as what they are
+    sloppy = second["agents"]["sloppy"]["public"]["consistency"]
+    assert sloppy["outcome_consistency"]["value"] == 1.0
+    assert sloppy["pass_at_k"]["value"] == sloppy["pass_hat_k"]["value"]
