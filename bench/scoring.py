@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import time
 
@@ -161,19 +162,24 @@ def main() -> None:
     for record in records[: len(AGENTS)]:  # the shape is the record's: validated once per agent
         Trajectory.model_validate_json(record)
     megabytes = sum(map(len, records)) / 1e6
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     views = [EpisodeView.from_dict(json.loads(record)) for record in records]
     parse_seconds = time.perf_counter() - started
-    started = time.perf_counter()
+    parse_cpu = time.process_time() - cpu
+    started, cpu = time.perf_counter(), time.process_time()
     scores = score_views(views)
     score_seconds = time.perf_counter() - started
+    score_cpu = time.process_time() - cpu  # the load of a shared machine moves this less
     total = parse_seconds + score_seconds
     table = Table(
         "measure", "value", title=f"Scoring {args.episodes} x {args.steps}-step trajectories"
     )
     table.add_row("JSON size", f"{megabytes:.0f} MB")
-    table.add_row("parse into views", f"{parse_seconds:.2f} s")
-    table.add_row("score (all metrics, 6 comparisons)", f"{score_seconds:.2f} s")
+    table.add_row("parse into views", f"{parse_seconds:.2f} s ({parse_cpu:.2f} s CPU)")
+    table.add_row(
+        "score (all metrics, 6 comparisons)", f"{score_seconds:.2f} s ({score_cpu:.2f} s CPU)"
+    )
+    table.add_row("load average (1 min)", f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     table.add_row("total", f"{total:.2f} s")
     table.add_row("target", f"< {TARGET_SECONDS:.0f} s ({total / TARGET_SECONDS:.2f} of it)")
     console.print(table)
@@ -186,6 +192,9 @@ def main() -> None:
                 "json_mb": round(megabytes, 1),
                 "parse_seconds": round(parse_seconds, 3),
                 "score_seconds": round(score_seconds, 3),
+                "parse_cpu_seconds": round(parse_cpu, 3),
+                "score_cpu_seconds": round(score_cpu, 3),
+                "load_average": round(os.getloadavg()[0], 2),
                 "total_seconds": round(total, 3),
                 "target_seconds": TARGET_SECONDS,
                 "ratio_to_target": round(total / TARGET_SECONDS, 3),
