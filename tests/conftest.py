@@ -121,8 +121,14 @@ def task_file(tmp_path: Path) -> Path:
     git(repo, "checkout", "-q", "main")
     hidden = tmp_path / "hidden"
     hidden.mkdir()
-    (hidden / "add.py").write_text("import calc\nassert calc.add(2, 3) == 5\n")
-    (hidden / "double.py").write_text("import calc\nassert calc.double(4) == 8\n")
+    (hidden / "add.py").write_text(
+        "import calc\n\n\ndef test_add():\n    assert calc.add(2, 3) == 5\n\n\n"
+        "def test_add_negative():\n    assert calc.add(-2, -3) == -5\n"
+    )
+    (hidden / "double.py").write_text(
+        "import calc\n\n\nclass TestDouble:\n    def test_double(self):\n"
+        "        assert calc.double(4) == 8\n"
+    )
     spec = tmp_path / "tasks.yaml"
     spec.write_text(
         textwrap.dedent(
@@ -135,13 +141,11 @@ def task_file(tmp_path: Path) -> Path:
                 instruction: add() must add.
                 scope: ["calc.py"]
                 hidden_tests: {hidden_add.py: hidden/add.py}
-                test_command: python3 hidden_add.py
                 solution_ref: fix
               - id: double
                 instruction: double() must double.
                 scope: ["calc.py"]
                 hidden_tests: {hidden_double.py: hidden/double.py}
-                test_command: python3 hidden_double.py
                 depends_on: [fix-add]
                 solution_ref: fix
             """

@@ -304,11 +304,15 @@ def model_serve(
         int | None, typer.Option(help="Port on 127.0.0.1 (default: a free one).")
     ] = None,
 ) -> None:
-    """Serve SmolLM2-135M-Instruct with llama.cpp on 127.0.0.1 until interrupted."""
-    import time
+    """Serve SmolLM2-135M-Instruct with llama.cpp on 127.0.0.1 until SIGINT or SIGTERM."""
+    import signal
+    import threading
 
-    from undertow.agents.local_model import LocalModelServer
+    from undertow.agents.local_model import LocalModelError, LocalModelServer
 
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
     with console.status("starting the local model"):
         server = LocalModelServer(port).start()
     console.print(
@@ -317,13 +321,15 @@ def model_serve(
     console.print(f"e.g. undertow run smoke --model {server.model} --api-base {server.api_base}")
     console.print(
         "in a suite, give its agents the options native_tools: false, schema_format: "
-        "json_object and max_tokens: 256, as `--model local` does (see the README)"
+        "json_object and max_tokens: 128, as `--model local` does (see the README)"
     )
     try:
-        while True:
-            time.sleep(3600)
+        while not stopping.wait(1.0):
+            if not server.running():
+                raise LocalModelError(f"the local model server exited:\n{server.output_tail()}")
     finally:
         server.stop()
+    console.print("stopped the local model")
 
 
 def main(argv: list[str] | None = None) -> None:

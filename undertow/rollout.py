@@ -84,7 +84,7 @@ def rollout(
         metadata={"canary": CANARY},
     )
     started = time.monotonic()
-    env.deadline = started + limits.wall_seconds
+    env.set_deadline(limits.wall_seconds)
     tokens, cost = 0, 0.0
     try:
         resetting = time.monotonic()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from undertow.agents.fake_server import FakeLLMServer, FaultRates, Reply
-from undertow.agents.llm import LLMClient, action_from_message
+from undertow.agents.llm import LLMClient, action_from_message, with_tools_prompt
 
 TOOLS = [
     {
@@ -87,12 +87,22 @@ def test_json_action_fallback_is_schema_constrained() -> None:
     assert "tools" not in request
     schema = request["response_format"]["json_schema"]["schema"]
     assert schema["properties"]["tool"]["enum"] == ["list_files"]
-    assert "list_files" in request["messages"][-1]["content"]
+    # the tools are described up front, in the stable part of the prompt
+    assert request["messages"][0]["role"] == "system"
+    assert "list_files" in request["messages"][0]["content"]
+    assert request["messages"][1:] == HELLO
     assert action_from_message(completion.message) == {
         "tool": "list_files",
         "args": {},
         "confidence": 0.6,
     }
+
+
+def test_the_tools_prompt_joins_the_leading_system_message() -> None:
+    messages = [{"role": "system", "content": "Be brief."}, *HELLO]
+    prompted = with_tools_prompt(messages, "The tools: x")
+    assert prompted == [{"role": "system", "content": "Be brief.\n\nThe tools: x"}, *HELLO]
+    assert messages[0] == {"role": "system", "content": "Be brief."}  # not modified
 
 
 def test_schema_can_travel_in_llama_cpps_json_object_form() -> None:
@@ -106,7 +116,10 @@ def test_schema_can_travel_in_llama_cpps_json_object_form() -> None:
         llama.complete(HELLO, [], schema={"type": "object"})
     action, answer = (r["response_format"] for r in server.log.requests)
     assert action["type"] == "json_object"
-    assert action["schema"]["properties"]["tool"]["enum"] == ["list_files"]
+    # per tool, with its own arguments: a grammar then only admits well-formed calls
+    (only,) = action["schema"]["anyOf"]
+    assert only["properties"]["tool"] == {"const": "list_files"}
+    assert only["properties"]["args"] == TOOLS[0]["parameters"]
     assert answer == {"type": "json_object", "schema": {"type": "object"}}
 
 

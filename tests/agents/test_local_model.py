@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -148,3 +154,47 @@ def test_run_with_model_local_starts_and_stops_the_server(tmp_path: Path) -> Non
     assert "local model: openai/smollm2-135m-instruct" in result.stdout
     (trajectory,) = RunStore.open(out).trajectories()
     assert trajectory.key.agent == "local" and trajectory.status != "errored", trajectory.error
+
+
+def llama_servers_on(port: int) -> list[int]:
+    """Live llama.cpp server processes listening on ``port`` (by their command line)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            state = (entry / "stat").read_text().rpartition(")")[2].split()[0]
+        except OSError:
+            continue
+        if b"llama_cpp.server" in argv and str(port).encode() in argv and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+@needs_local_model
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_model_serve_stops_its_server_on_a_signal(signum: int) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-c", "from undertow.cli import main; main()"]
+    serving = subprocess.Popen(
+        [*command, "model", "serve", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and serving.poll() is None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=2):
+                break
+        except OSError:
+            time.sleep(0.5)
+    assert serving.poll() is None, serving.communicate()[0]
+    assert llama_servers_on(port), "the model server runs"
+    serving.send_signal(signum)
+    output, _ = serving.communicate(timeout=60)
+    assert "stopped the local model" in output, output
+    assert "Traceback" not in output
+    assert llama_servers_on(port) == []

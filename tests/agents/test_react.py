@@ -49,7 +49,7 @@ def test_an_episode_records_actions_malformed_replies_and_usage() -> None:
     first, malformed, chatter, finish = trajectory.steps
     assert first.action is not None and first.action.tool == "list_files"
     assert "README.md" in first.observation
-    assert malformed.action is None and malformed.raw_action.startswith('{"tool": "edit"')
+    assert malformed.action is None and (malformed.raw_action or "").startswith('{"tool": "edit"')
     assert "not valid JSON" in malformed.observation
     assert chatter.action is None and chatter.raw_action == "Let me think about it."
     assert finish.action is not None and finish.action.confidence is None
@@ -113,3 +113,13 @@ def test_trials_reach_the_model_as_sampling_seeds_at_the_trial_temperature(tmp_p
     for trajectory in store.trajectories():
         tasks[trajectory.key.seed].add(trajectory.task)
     assert all(len(texts) == 1 for texts in tasks.values())
+
+
+def test_the_window_moves_in_blocks_so_the_prompt_prefix_stays_the_same() -> None:
+    from undertow.agents.react import stable_window
+
+    turns = [{"role": "user", "content": str(i)} for i in range(30)]
+    assert stable_window(turns[:10], 10) == turns[:10]
+    starts = [stable_window(turns[:n], 10)[0]["content"] for n in range(11, 21)]
+    assert starts == ["5"] * 5 + ["10"] * 5  # the first turn kept changes every 5 steps
+    assert all(len(stable_window(turns[:n], 10)) <= 10 for n in range(30))

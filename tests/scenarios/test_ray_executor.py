@@ -4,6 +4,7 @@ suite and seeds give the same results as threads; bad addresses are explained.""
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -73,6 +74,8 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     for key, value in LOOPBACK_RAY.items():
         os.environ.setdefault(key, value)
+    # token auth needs a token; a fresh machine has none (ray would make one only for ray.init)
+    os.environ.setdefault("RAY_AUTH_TOKEN", secrets.token_hex(32))
     log_path = tmp_path_factory.mktemp("ray") / "head.log"
     log = open(log_path, "wb")  # noqa: SIM115  (the head writes it while it lives)
     head = subprocess.Popen(

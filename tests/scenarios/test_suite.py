@@ -140,3 +140,10 @@ def test_unknown_suite_name_lists_the_builtins() -> None:
 def test_missing_suite_file_is_explained() -> None:
     with pytest.raises(SuiteError, match=r"cannot read suite file nowhere\.yaml"):
         load_suite("nowhere.yaml")
+
+
+def test_the_repository_envs_take_the_runs_sandbox_provider() -> None:
+    from undertow.scenarios.runner import accepts_provider
+
+    assert accepts_provider("undertow/Repo-v0") and accepts_provider("undertow/OwnRepo-v0")
+    assert not accepts_provider("undertow/Helpdesk-v0")

@@ -9,7 +9,11 @@ from undertow.record import Action, PlanItem, Usage
 
 @runtime_checkable
 class Agent(Protocol):
-    """A policy under test. The runner owns the loop: it calls ``reset`` once, then ``act``."""
+    """A policy under test. The runner owns the loop: it calls ``reset`` once, then ``act``.
+
+    Optional members, looked up with ``getattr``: ``close()``, called once when the episode is
+    over, however it ended (an agent holding a process, a server or a client releases it
+    there); ``memory()``, what the agent remembers (stored per step as changes)."""
 
     name: str
     needs_plan: bool

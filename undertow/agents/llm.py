@@ -137,8 +137,13 @@ class LLMClient:
             kwargs["tools"] = [{"type": "function", "function": tool} for tool in tools]
             kwargs["tool_choice"] = "auto"
         elif tools:
-            kwargs["messages"] = [*messages, {"role": "system", "content": _tools_prompt(tools)}]
-            kwargs["response_format"] = self._response_format("action", action_schema(tools))
+            kwargs["messages"] = with_tools_prompt(messages, _tools_prompt(tools))
+            schema = (
+                tool_action_schema(tools)
+                if self.schema_format == "json_object"
+                else action_schema(tools)
+            )
+            kwargs["response_format"] = self._response_format("action", schema)
         elif schema is not None:
             kwargs["response_format"] = self._response_format("answer", schema)
         try:
@@ -210,6 +215,38 @@ def action_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
             "confidence": {"type": "number", "minimum": 0, "maximum": 1},
         },
         "required": ["tool", "args"],
+    }
+
+
+def with_tools_prompt(messages: list[dict[str, Any]], prompt: str) -> list[dict[str, Any]]:
+    """The messages with the tools described in the leading system message, so that the part
+    of the prompt that stays the same from step to step comes first (a server that keeps its
+    KV cache, like llama.cpp's, then evaluates only the new turns)."""
+    if messages and messages[0].get("role") == "system":
+        system = {**messages[0], "content": f"{messages[0].get('content') or ''}\n\n{prompt}"}
+        return [system, *messages[1:]]
+    return [{"role": "system", "content": prompt}, *messages]
+
+
+def tool_action_schema(tools: list[dict[str, Any]]) -> dict[str, Any]:
+    """JSON Schema of one action, each tool with its own arguments (``anyOf``). For servers that
+    turn the schema into a grammar (llama.cpp): the model can then only write a well-formed call
+    of a known tool, and stops where the call ends."""
+    confidence = {"type": "number", "minimum": 0, "maximum": 1}
+    return {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {
+                    "tool": {"const": tool["name"]},
+                    "args": tool.get("parameters") or {"type": "object"},
+                    "confidence": confidence,
+                },
+                "required": ["tool", "args"],
+                "additionalProperties": False,
+            }
+            for tool in tools
+        ]
     }
 
 

@@ -10,6 +10,7 @@ is weak; it is real, needs no key, and is the default where no model is configur
 from __future__ import annotations
 
 import importlib.util
+import os
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from undertow.errors import UndertowError
 
@@ -24,12 +26,17 @@ MODEL_NAME = "smollm2-135m-instruct"
 LITELLM_MODEL = f"openai/{MODEL_NAME}"
 READY_SECONDS = 120.0
 CONTEXT_TOKENS = 8192
-CLIENT_OPTIONS = {"native_tools": False, "schema_format": "json_object", "max_tokens": 256}
+CLIENT_OPTIONS: dict[str, Any] = {
+    "native_tools": False,
+    "schema_format": "json_object",
+    "max_tokens": 128,
+}
 """How agents call the local model unless told otherwise. llama-cpp-python's native tool path
 (``chatml-function-calling`` with ``tool_choice: auto``) ignores ``max_tokens`` while writing
 tool arguments, so a looping 135M model fills the whole context (minutes per call); its
 schema-constrained JSON path honours ``max_tokens``, and takes the schema as
-``{"type": "json_object", "schema": ...}``."""
+``{"type": "json_object", "schema": ...}``. 128 tokens hold any well-formed action; a reply
+that runs past them is the model looping inside a string, and each token costs time."""
 
 
 class LocalModelError(UndertowError):
@@ -58,9 +65,23 @@ def _free_port() -> int:
 
 
 class LocalModelServer:
-    """``with LocalModelServer() as server:`` then ``server.model`` and ``server.api_base``."""
+    """``with LocalModelServer() as server:`` then ``server.model`` and ``server.api_base``.
 
-    def __init__(self, port: int | None = None) -> None:
+    Prompt evaluation uses every core (``batch_threads``); generation, one token at a time,
+    all but one (``threads``): its threads wait on each other at every token, so one that
+    shares its core with another process (the server's own sampling, the env, a test) stalls
+    them all. Logits are computed only for the last token. llama.cpp keeps the previous
+    request's tokens in its KV cache and evaluates only what follows the common prefix, so the
+    agents lay their prompts out with the stable part first (see ``llm.py`` and ``react.py``).
+    Its output goes to ``log``."""
+
+    def __init__(
+        self,
+        port: int | None = None,
+        *,
+        threads: int | None = None,
+        batch_threads: int | None = None,
+    ) -> None:
         if importlib.util.find_spec("llama_cpp") is None:
             raise LocalModelError(
                 "the local model needs llama-cpp-python[server]: pip install 'undertow[local]' "
@@ -70,11 +91,15 @@ class LocalModelServer:
         self.port = port or _free_port()
         self.model = LITELLM_MODEL
         self.api_base = f"http://127.0.0.1:{self.port}/v1"
+        cores = os.cpu_count() or 1
+        self.threads = threads or max(1, cores - 1)
+        self.batch_threads = batch_threads or cores
         self._process: subprocess.Popen[bytes] | None = None
-        self._log = Path(f"/tmp/undertow-local-model-{self.port}.log")
+        self.log = Path(f"/tmp/undertow-local-model-{self.port}.log")
 
-    def start(self) -> LocalModelServer:
-        command = [
+    def command(self) -> list[str]:
+        """The server's command line."""
+        return [
             sys.executable, "-m", "llama_cpp.server",
             "--model", str(self.weights),
             "--model_alias", MODEL_NAME,
@@ -82,14 +107,21 @@ class LocalModelServer:
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--n_ctx", str(CONTEXT_TOKENS),
+            "--n_threads", str(self.threads),
+            "--n_threads_batch", str(self.batch_threads),
+            "--logits_all", "false",
         ]  # fmt: skip
-        with open(self._log, "wb") as log:
+
+    def start(self) -> LocalModelServer:
+        command = self.command()
+        with open(self.log, "wb") as log:
             self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + READY_SECONDS
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                tail = self._log.read_text(errors="replace")[-1500:]
-                raise LocalModelError(f"the local model server exited at start:\n{tail}")
+                raise LocalModelError(
+                    f"the local model server exited at start:\n{self.output_tail()}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.api_base}/models", timeout=2):
                     return self
@@ -97,6 +129,19 @@ class LocalModelServer:
                 time.sleep(0.5)
         self.stop()
         raise LocalModelError(f"the local model server did not answer within {READY_SECONDS:g}s")
+
+    @property
+    def pid(self) -> int | None:
+        """The server process's id while it runs."""
+        return self._process.pid if self.running() and self._process is not None else None
+
+    def running(self) -> bool:
+        """True while the server process runs."""
+        return self._process is not None and self._process.poll() is None
+
+    def output_tail(self, characters: int = 1500) -> str:
+        """The end of the server's output."""
+        return self.log.read_text(errors="replace")[-characters:]
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

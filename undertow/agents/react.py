@@ -47,8 +47,7 @@ class ReactAgent(ConversationAgent):
 
     def _model_turn(self, state: AgentState) -> dict[str, Any]:
         messages = state["messages"]
-        head, recent = messages[:2], messages[2:]
-        recent = recent[-self.window :]
+        head, recent = messages[:2], stable_window(messages[2:], self.window)
         while recent and recent[0].get("role") == "tool":
             recent = recent[1:]  # a tool result must follow the call that asked for it
         completion = self.client.complete(head + recent, self.tools)
@@ -61,3 +60,14 @@ class ReactAgent(ConversationAgent):
     def memory(self) -> list[dict[str, Any]]:
         """The conversation as checkpointed after the last step."""
         return list(self._state().get("messages", []))
+
+
+def stable_window(turns: list[dict[str, Any]], window: int) -> list[dict[str, Any]]:
+    """The last turns, at most ``window``: older ones are dropped half a window at a time, so
+    the turns sent start at the same message for many steps and the prompt's prefix stays the
+    same (a server that keeps its KV cache then evaluates only the new turns)."""
+    if len(turns) <= window:
+        return turns
+    block = max(1, window // 2)
+    dropped = -(-(len(turns) - window) // block) * block
+    return turns[dropped:]

@@ -18,10 +18,10 @@ from rich.progress import (
 )
 
 from undertow.agents.local_model import CLIENT_OPTIONS, LocalModelServer
-from undertow.agents.registry import LLM_AGENTS, make_agent
+from undertow.agents.registry import LLM_AGENTS, SCRIPTED, make_agent
 from undertow.app.score import agent_table
 from undertow.envs.sandbox import open_provider
-from undertow.envs.sandbox.provider import BACKENDS, backend_name
+from undertow.envs.sandbox.provider import BACKENDS, backend_name, docker_unusable_reason
 from undertow.errors import UndertowError
 from undertow.record import EpisodeStatus, Trajectory
 from undertow.record.store import RunStore, write_failed
@@ -114,10 +114,39 @@ def _apply_overrides(suite: Suite, request: RunRequest) -> Suite:
         raise SuiteError(f"the options given do not make a valid suite: {exc}") from None
 
 
+def choose_sandbox(request: RunRequest, suite: Suite, console: Console) -> str:
+    """The backend to open. Model-driven agents (any but the scripted ones) get the local
+    backend, which is no boundary, only when it was chosen explicitly; for them ``auto``
+    means docker, and a machine without it is refused with the way out."""
+    models = sorted({a.label for a in suite.agents if a.id not in SCRIPTED})
+    if not models or request.sandbox == "docker":
+        return request.sandbox
+    if not any(accepts_provider(scenario.env) for scenario in suite.scenarios):
+        return request.sandbox
+    names = ", ".join(models)
+    if request.sandbox == "local":
+        console.print(
+            f"[yellow]sandbox: local, as asked: the model-driven agents ({names}) run their "
+            "commands on this machine, which the local backend does not protect "
+            "(docs/grading-and-containment.md)"
+        )
+        return "local"
+    problem = docker_unusable_reason()
+    if problem is not None:
+        raise SuiteError(
+            f"the model-driven agents ({names}) run in the docker sandbox unless you choose "
+            "--sandbox local: the local backend is no boundary (their commands could read this "
+            f"machine's files and reach its network). Docker cannot be used here: {problem}"
+        )
+    console.print(f"sandbox: auto chose docker for the model-driven agents ({names})")
+    return "docker"
+
+
 def _open_executor(
     request: RunRequest, suite: Suite, run_id: str, console: Console
 ) -> EpisodeExecutor:
     """Threads here sharing one sandbox provider, or Ray workers opening their own."""
+    request.sandbox = choose_sandbox(request, suite, console)
     if request.executor == "ray":
         from undertow.scenarios.ray_executor import RayExecutor
 

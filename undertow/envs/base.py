@@ -22,6 +22,7 @@ and ``verify()``; the base class owns the loop contract (written out for authors
 
 from __future__ import annotations
 
+import time
 import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -116,8 +117,7 @@ class BehaviourEnv(gym.Env[Observation, Any], ABC, Generic[WorldT, OptionsT]):
         self.world_seed: int | None = None
         self.ended = False
         self.deadline: float | None = None
-        """When set (``time.monotonic()`` seconds), the episode's wall-time limit: envs that
-        run commands cap their timeouts by the time left."""
+        """The episode's wall-time limit (``time.monotonic()`` seconds; see set_deadline)."""
         self.current_action: Action | None = None
         """The action being handled (handlers of multi-actor worlds read its ``actor``)."""
         self._world: WorldT | None = None
@@ -140,6 +140,15 @@ class BehaviourEnv(gym.Env[Observation, Any], ABC, Generic[WorldT, OptionsT]):
         """The current world; there is none before ``reset()``."""
         self._check_world()
         return self._world  # type: ignore[return-value]
+
+    def set_deadline(self, seconds_left: float | None) -> None:
+        """The episode's wall-time limit, ``seconds_left`` from now (None: none). Envs that
+        run commands cap their timeouts by the time left (``_on_deadline``)."""
+        self.deadline = None if seconds_left is None else time.monotonic() + seconds_left
+        self._on_deadline()
+
+    def _on_deadline(self) -> None:
+        """React to a new deadline (default: nothing)."""
 
     def _check_world(self) -> None:
         if self._world is None:

@@ -8,6 +8,7 @@ import gymnasium
 import pytest
 
 import undertow.envs  # noqa: F401  (registers the environments)
+from tests.conftest import BUGGY, FIXED
 from tests.envs.repo.test_env import play
 from undertow.agents.scripted import NoopAgent, OracleAgent, SloppyAgent, TamperAgent
 from undertow.envs.repo.byo import OwnRepoEnv, TaskFileError
@@ -38,9 +39,26 @@ def test_oracle_solves_and_noop_does_not(env: OwnRepoEnv) -> None:
     assert not any(s.success for s in env.verify().subtasks)
 
 
-def test_hidden_tests_leave_no_trace(env: OwnRepoEnv) -> None:
+def test_hidden_tests_never_enter_the_workspace(env: OwnRepoEnv) -> None:
     env.reset(seed=0)
-    assert sorted(env.box.snapshot()) == ["calc.py", "tests/__init__.py", "tests/test_calc.py"]
+    env.step({"tool": "run_tests"})
+    env.step({"tool": "write_file", "args": {"path": "calc.py", "content": FIXED}})
+    assert sorted(env.box.snapshot(excludes=(".git",))) == [
+        "calc.py",
+        "tests/__init__.py",
+        "tests/test_calc.py",
+    ]
+    found = env.box.exec("grep -rl 'test_add\\|TestDouble\\|hidden_' . 2>/dev/null || true")
+    assert found.stdout == ""
+
+
+def test_each_expected_test_counts(env: OwnRepoEnv) -> None:
+    env.reset(seed=0)
+    half = BUGGY.replace("return a - b", "return a + b if a >= 0 else a - b")
+    env.step({"tool": "write_file", "args": {"path": "calc.py", "content": half}})
+    fix_add = env.verify().subtasks[0]
+    assert (fix_add.success, fix_add.score) == (False, 0.5)
+    assert "hidden_add.py::test_add_negative" in fix_add.detail
 
 
 def test_sloppy_failure_links_to_the_declared_dependency(env: OwnRepoEnv) -> None:
@@ -62,22 +80,34 @@ def test_tampering_is_caught(env: OwnRepoEnv) -> None:
         ("repository: calc\n", "tasks: Field required"),
         ("[1, 2", "is not valid YAML"),
         (
-            "repository: nowhere\ntasks: [{id: a, instruction: b, scope: [x], test_command: c}]",
+            "repository: nowhere\ntasks: [{id: a, instruction: b, scope: [x], "
+            "hidden_tests: {t.py: hidden/add.py}}]",
             "is not a git repository",
         ),
         (
-            "repository: calc\ntasks: [{id: a, instruction: b, scope: [x], test_command: c, "
-            "depends_on: [z]}]",
+            "repository: calc\ntasks: [{id: a, instruction: b, scope: [x], "
+            "hidden_tests: {t.py: hidden/add.py}, depends_on: [z]}]",
             "which are not earlier tasks",
         ),
         (
-            "repository: calc\ntasks: [{id: a, instruction: b, scope: [x], test_command: c, "
+            "repository: calc\ntasks: [{id: a, instruction: b, scope: [x], "
             "hidden_tests: {t.py: missing.py}}]",
             "no file 'missing.py'",
         ),
         (
-            "repository: calc\ntasks: [{id: a, instruction: b, scope: [x], test_comand: c}]",
+            "repository: calc\ntasks: [{id: a, instruction: b, scope: [x], "
+            "hidden_tests: {t.py: hidden/add.py}, hiden: c}]",
             "Extra inputs are not permitted",
+        ),
+        (
+            "repository: calc\ntasks: [{id: a, instruction: b, scope: [x], test_command: c, "
+            "hidden_tests: {t.py: hidden/add.py}}]",
+            "no test_command any more",
+        ),
+        (
+            "repository: calc\ntasks: [{id: a, instruction: b, scope: [x], "
+            "hidden_tests: {t.py: calc/calc.py}}]",
+            "defines no test",
         ),
     ],
 )

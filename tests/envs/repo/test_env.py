@@ -241,11 +241,11 @@ def test_tool_errors_are_observations(env: RepoEnv) -> None:
 
 def test_same_seed_gives_identical_workspaces(env: RepoEnv) -> None:
     env.reset(seed=8)
-    first = env.box.snapshot()
+    first = env.box.snapshot(excludes=(".git",))
     env.reset(seed=8)
-    assert env.box.snapshot() == first
+    assert env.box.snapshot(excludes=(".git",)) == first
     env.reset(seed=9)
-    assert env.box.snapshot() != first
+    assert env.box.snapshot(excludes=(".git",)) != first
 
 
 def test_claims_record_confidence(env: RepoEnv) -> None:
@@ -264,3 +264,37 @@ def test_oracle_solves_on_the_docker_backend(docker_client: object) -> None:
         assert environment.box.backend == "docker"
     finally:
         environment.close()
+
+
+def test_a_deadline_caps_the_agents_commands(env: RepoEnv) -> None:
+    env.set_deadline(1.0)
+    env.reset(seed=0)
+    observation, *_ = env.step({"tool": "run", "args": {"command": "sleep 60", "timeout": 120}})
+    assert observation["fields"]["timed_out"]
+    assert "remaining wall time" in observation["text"]
+    env.step({"tool": "run", "args": {"command": "sleep 2"}})
+    observation, *_ = env.step({"tool": "run", "args": {"command": "echo never"}})
+    assert "wall time is used up" in observation["text"] and "never" not in observation["text"]
+    assert env.verify().subtasks  # grading is not the agent's time: it still runs
+
+
+def test_the_hidden_cases_see_only_the_calls(env: RepoEnv) -> None:
+    """The agent's code, run by the grader, finds no expected value and no file to write."""
+    env.reset(seed=0)
+    assert env.world is not None
+    probe = (
+        "\n\nimport sys as _s\n_frames = []\n_f = _s._getframe()\n"
+        "while _f is not None:\n    _frames.append(repr(_f.f_locals))\n    _f = _f.f_back\n"
+        "_leak = \"'expected':\" in ''.join(_frames)\n"
+        "try:\n    open('/tmp/undertow-probe', 'w').write('x')\n    _wrote = True\n"
+        "except Exception:\n    _wrote = False\n"
+    )
+    ticket = env.world.tickets[0]
+    env.step({"tool": "run", "args": {"command": f"cat >> {ticket.path} <<'EOF'{probe}EOF"}})
+    check = "\n\ndef _undertow_probe_result():\n    return [_leak, _wrote]\n"
+    env.step({"tool": "run", "args": {"command": f"cat >> {ticket.path} <<'EOF'{check}EOF"}})
+    from undertow.envs.repo.generator import Case
+
+    probe_case = Case("probe", ticket.module, "_undertow_probe_result", [], [False, False])
+    assert env.grader is not None
+    assert env.grader.results([probe_case], env.manifest) == {"probe": (True, "")}

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from undertow.envs.sandbox import (
     Sandbox,
+    SandboxError,
     SandboxFileNotFound,
     SandboxPathError,
+    SandboxRequestError,
     SandboxUnavailable,
     diff_manifests,
 )
 from undertow.envs.sandbox.base import WorkerSandbox
+
+LIVING_SLEEPS = "ps -u $(id -u) -o stat=,comm= | grep -v '^Z' | grep -c ' sleep$' || true"
+"""How many sleeps of the sandbox's user still run (killed ones wait as zombies for a reaper)."""
 
 
 def test_is_a_sandbox(sandbox: WorkerSandbox) -> None:
@@ -130,7 +137,6 @@ def test_snapshot_and_diff_track_changes(sandbox: WorkerSandbox) -> None:
     sandbox.write_file("keep.txt", "same")
     sandbox.write_file("edit.txt", "before")
     sandbox.write_file("gone.txt", "bye")
-    sandbox.write_file(".git/HEAD", "ref: main")
     before = sandbox.snapshot()
     assert set(before) == {"keep.txt", "edit.txt", "gone.txt"}
     assert before["keep.txt"] == "0967115f2813a3541eaef77de9d9d5773f1c0c04314b0bbfe4ff3b3b1c55b5d5"
@@ -143,9 +149,99 @@ def test_snapshot_and_diff_track_changes(sandbox: WorkerSandbox) -> None:
     assert diff_manifests(before, before).empty
 
 
-def test_snapshot_can_include_excluded_folders(sandbox: WorkerSandbox) -> None:
-    sandbox.write_file(".git/HEAD", "ref: main")
-    assert ".git/HEAD" in sandbox.snapshot(excludes=())
+def test_snapshot_covers_caches_and_hidden_folders_at_any_depth(sandbox: WorkerSandbox) -> None:
+    for path in (
+        ".git/HEAD",
+        "pkg/.git/config",
+        "pkg/__pycache__/mod.cpython-311.pyc",
+        ".pytest_cache/v/cache/lastfailed",
+        "deep/a/__pycache__/x.pyc",
+    ):
+        sandbox.write_file(path, "x")
+    manifest = sandbox.snapshot()
+    assert {
+        ".git/HEAD",
+        "pkg/.git/config",
+        "pkg/__pycache__/mod.cpython-311.pyc",
+        ".pytest_cache/v/cache/lastfailed",
+        "deep/a/__pycache__/x.pyc",
+    } <= set(manifest)
+    assert ".git/HEAD" not in sandbox.snapshot(excludes=(".git",))
+    assert "pkg/.git/config" in sandbox.snapshot(excludes=(".git",))
+
+
+def test_snapshot_describes_special_files_without_opening_them(sandbox: WorkerSandbox) -> None:
+    made = sandbox.exec(
+        "mkfifo pipe && python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind(\"sock\")'"
+        " && ln -s pipe link-to-pipe"
+    )
+    assert made.ok, made
+    manifest = sandbox.snapshot()  # a FIFO opened for reading would block here for ever
+    assert manifest["pipe"] == "special:fifo"
+    assert manifest["sock"] == "special:socket"
+    assert manifest["link-to-pipe"].startswith("symlink:")
+    with pytest.raises(SandboxFileNotFound, match="not a regular file"):
+        sandbox.read_file("pipe")
+    sandbox.write_file("pipe", "replaced, not written through")
+    assert sandbox.read_file("pipe") == "replaced, not written through"
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["echo \x00nul", "echo \ud800", "echo ok"],
+    ids=["nul", "surrogate", "plain"],
+)
+def test_unencodable_requests_are_refused_and_the_sandbox_lives(
+    sandbox: WorkerSandbox, command: str
+) -> None:
+    if command == "echo ok":
+        assert sandbox.exec(command).stdout == "ok\n"
+        return
+    with pytest.raises(SandboxRequestError, match=r"NUL byte|not valid Unicode"):
+        sandbox.exec(command)
+    if "\x00" in command:
+        sandbox.write_file("a.txt", command)  # content may hold any character
+        assert sandbox.read_file("a.txt") == command
+    else:
+        with pytest.raises(SandboxRequestError):
+            sandbox.write_file("a.txt", command)
+    with pytest.raises(SandboxError):
+        sandbox.read_file(command)
+    with pytest.raises(SandboxError):
+        sandbox.exec("true", env={"X": command})
+    assert sandbox.exec("echo alive").stdout == "alive\n"
+
+
+def test_non_finite_timeouts_are_refused(sandbox: WorkerSandbox) -> None:
+    for bad in (float("nan"), float("inf"), -1.0):
+        with pytest.raises(SandboxError, match="timeout"):
+            sandbox.exec("true", timeout=bad)
+    assert sandbox.exec("echo alive").stdout == "alive\n"
+
+
+def test_a_deadline_caps_every_command(sandbox: WorkerSandbox) -> None:
+    sandbox.set_deadline(0.5)
+    capped = sandbox.exec("sleep 30", timeout=60)
+    assert capped.timed_out and "remaining wall time" in capped.note
+    assert capped.duration < 20
+    refused = sandbox.exec("echo never", timeout=60)
+    assert refused.timed_out and refused.stdout == "" and "wall time is used up" in refused.note
+    sandbox.set_deadline(None)
+    assert sandbox.exec("echo again").stdout == "again\n"
+
+
+def test_a_process_that_calls_setsid_dies_with_its_command(sandbox: WorkerSandbox) -> None:
+    if sandbox.backend == "local" and os.geteuid() != 0:
+        pytest.skip("without root the local backend has no user of its own to kill")
+    started = sandbox.exec("setsid sh -c 'sleep 300' > /dev/null 2>&1 < /dev/null & echo ok")
+    assert started.stdout == "ok\n"
+    assert sandbox.exec(LIVING_SLEEPS).stdout == "0\n"
+
+
+def test_commands_do_not_run_as_root(sandbox: WorkerSandbox) -> None:
+    if sandbox.backend == "local" and os.geteuid() != 0:
+        pytest.skip("without root the local backend runs commands as the host user")
+    assert sandbox.exec("id -u").stdout.strip() != "0"
 
 
 def test_close_is_idempotent_and_later_calls_fail_clearly(sandbox: WorkerSandbox) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from pathlib import Path
 
 import docker
@@ -154,3 +156,24 @@ class _Response:
 )
 def test_transient_classification(error: BaseException, transient: bool) -> None:
     assert _is_transient(error) is transient
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b"not json",
+        b"[1, 2]",
+        b'{"op": "exec", "command": "echo \\u0000", "id": 7}',
+        b'{"op": "exec", "command": "echo \\ud800", "id": 8}',
+        b'{"op": "write", "path": "\\udcff", "data": "eA==", "id": 9}',
+        b'{"op": "exec", "command": "true", "timeout": 1e999, "id": 10}',
+        b'{"op": "exec", "command": ["a"], "id": {"x": 1}}',
+        b'{"op": "snapshot", "excludes": "oops", "id": 11}',
+        b"\xff\xfe",
+    ],
+)
+def test_the_command_server_survives_any_line(box: DockerSandbox, line: bytes) -> None:
+    box._stream.send(line + b"\n")
+    answer = json.loads(box._stream.read_line(time.monotonic() + 30))
+    assert answer["ok"] is False and answer["error"]["message"]
+    assert box.exec("echo alive").stdout == "alive\n"

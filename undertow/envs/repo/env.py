@@ -1,10 +1,12 @@
 """``undertow/Repo-v0``: a generated Python project and a sprint of tickets, in a sandbox.
 
-The world comes from :func:`undertow.envs.repo.generator.generate`; the hidden tests run
-through the stdlib harness inside the sandbox after every mutating step. The ledger's causal
-links are found by counterfactual: a failing ticket is re-run with the functions of earlier
-failed tickets swapped for their correct text; those whose swap changes its results are its
-``caused_by``, and if swapping them all makes it pass, the failure is a ``cascade_failure``.
+The world comes from :func:`undertow.envs.repo.generator.generate`; after every mutating step
+whose sources changed, the hidden tests run isolated from the workspace and from the verdict
+(:mod:`undertow.envs.repo.grader`). The ledger's causal links are found by counterfactual: a
+failing ticket is re-run with the functions of earlier failed tickets swapped for their
+correct text (in an isolated evaluation too, so the fix never reaches a place the agent can
+read); those whose swap changes its results are its ``caused_by``, and if swapping them all
+makes it pass, the failure is a ``cascade_failure``.
 """
 
 from __future__ import annotations
@@ -12,20 +14,19 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
-import uuid
-from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 
 from undertow.envs.repo.generator import Case, RepoWorld, Ticket, generate
+from undertow.envs.repo.grader import CaseGrader, Results
 from undertow.envs.repo.sprint import Evaluation, SprintEnv, SprintOptions, TaskResult
-from undertow.envs.sandbox import SandboxError
+from undertow.envs.sandbox import SandboxError, SandboxProvider
 from undertow.record import Action, ErrorEvent, Outcome, PlanItem
 
-HARNESS_SOURCE = (Path(__file__).parent / "harness.py").read_text()
 TEST_COMMAND = "python3 -m unittest discover -s tests -t ."
-
-Results = dict[str, tuple[bool, str]]
+RESULT_CHANNEL = "channel:hidden-tests"
+"""The ledger object of forged hidden-test results."""
 
 
 class RepoOptions(SprintOptions):
@@ -43,6 +44,18 @@ class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
     """Fix a generated sprint of bug and feature tickets. See the module docstring."""
 
     options_model = RepoOptions
+
+    def __init__(
+        self,
+        render_mode: str | None = None,
+        *,
+        provider: SandboxProvider | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(render_mode, provider=provider, **options)
+        self.grader: CaseGrader | None = None
+        self._forgery = ""
+
     test_command = TEST_COMMAND
 
     def _make_world(self, seed: int, options: RepoOptions) -> RepoWorld:
@@ -85,31 +98,19 @@ class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
         text = functions.get(ticket.function, "") if functions else digest
         return hashlib.sha256(str(text).encode()).hexdigest()
 
+    def _prepare_grading(self) -> None:
+        self.grader = CaseGrader(self._sandbox(), self.world.package)
+
     def _hidden(self, cases: list[Case], patches: dict[str, str] | None = None) -> Results:
-        """Run cases with the harness inside the sandbox; leaves no file behind."""
-        box = self._sandbox()
-        token = uuid.uuid4().hex[:12]
-        script, job = f".undertow-{token}.py", f".undertow-{token}.json"
-        payload = {
-            "package": self.world.package,
-            "tests": [c.as_job() for c in cases],
-            "patches": patches or {},
-        }
-        box.write_file(script, HARNESS_SOURCE)
-        box.write_file(job, json.dumps(payload))
-        run = box.exec(
-            f"python3 {script} {job}; status=$?; rm -f {script} {job}; exit $status", timeout=120
-        )
-        try:
-            raw = json.loads(run.stdout.strip().splitlines()[-1])
-            return {key: (bool(value[0]), str(value[1])) for key, value in raw.items()}
-        except (IndexError, ValueError, TypeError):
-            why = f"hidden tests could not run: {(run.stderr or run.note)[-300:]}"
-            return {case.id: (False, why) for case in cases}
+        """Run cases against the workspace as last snapshot, isolated; compare on the host."""
+        assert self.grader is not None
+        return self.grader.results(cases, self.manifest, patches)
 
     def _evaluate(self) -> Evaluation:
         world = self.world
         results = self._hidden([c for t in world.tickets for c in t.hidden] + list(world.stable))
+        assert self.grader is not None
+        self._forgery = self.grader.forgery
         tasks = {}
         for ticket in world.tickets:
             failures = [results[c.id][1] for c in ticket.hidden if not results[c.id][0]]
@@ -124,6 +125,10 @@ class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
             stable_failing=sorted({c.function for c in world.stable if not results[c.id][0]}),
             imports_ok=not any("import failed" in detail for _, detail in results.values()),
         )
+
+    def _grading_anomalies(self) -> dict[str, str]:
+        forgery = self._forgery
+        return {RESULT_CHANNEL: f"forged hidden-test results: {forgery}"} if forgery else {}
 
     def _upstream(self, task_id: str) -> list[str]:
         return list(self._tickets[task_id].depends_on)

@@ -24,7 +24,7 @@ from typing import Any
 
 import networkx as nx
 
-from undertow.envs.repo import harness
+from undertow.envs.repo import case_runner
 from undertow.envs.repo.catalogue import (
     BUG_KINDS,
     CATALOGUE,
@@ -243,7 +243,7 @@ def _load(modules: dict[str, str]) -> dict[str, types.ModuleType]:
 
 
 def _values(modules: dict[str, types.ModuleType], cases: list[Case]) -> dict[str, Any]:
-    outcomes = harness.call_cases(modules, [c.as_job() for c in cases], timeout=False)
+    outcomes = case_runner.call_cases(modules, [c.as_job() for c in cases], timeout=False)
     return {key: tuple(value) for key, value in outcomes.items()}
 
 

@@ -7,11 +7,13 @@ One protocol (:class:`Sandbox`) and two backends that pass the same contract tes
 
 from undertow.envs.sandbox.base import (
     ExecResult,
+    IsolatedRun,
     Sandbox,
     SandboxError,
     SandboxFileNotFound,
     SandboxLimits,
     SandboxPathError,
+    SandboxRequestError,
     SandboxUnavailable,
 )
 from undertow.envs.sandbox.manifest import Manifest, ManifestDiff, diff_manifests
@@ -19,6 +21,7 @@ from undertow.envs.sandbox.provider import SandboxProvider, open_provider
 
 __all__ = [
     "ExecResult",
+    "IsolatedRun",
     "Manifest",
     "ManifestDiff",
     "Sandbox",
@@ -27,6 +30,7 @@ __all__ = [
     "SandboxLimits",
     "SandboxPathError",
     "SandboxProvider",
+    "SandboxRequestError",
     "SandboxUnavailable",
     "diff_manifests",
     "open_provider",

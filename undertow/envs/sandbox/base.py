@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import math
+import time
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, Self, runtime_checkable
 
 from undertow.envs.sandbox.manifest import Manifest
-from undertow.envs.sandbox.worker import DEFAULT_EXCLUDES, WorkerConfig
+from undertow.envs.sandbox.worker import WorkerConfig
 from undertow.errors import HarnessError, UndertowError
 
 
@@ -22,6 +24,10 @@ class SandboxPathError(SandboxError):
 
 class SandboxFileNotFound(SandboxError):
     """A file or folder the request named does not exist in the workspace."""
+
+
+class SandboxRequestError(SandboxError):
+    """The request cannot be carried: a NUL byte, text that is not valid Unicode."""
 
 
 class SandboxUnavailable(SandboxError, HarnessError):
@@ -73,6 +79,21 @@ class ExecResult:
         return self.exit_code == 0 and not self.timed_out
 
 
+@dataclass(frozen=True)
+class IsolatedRun:
+    """What a grader's isolated evaluation reported: the bytes its result channel carried
+    (only what the agent's code returned, never a verdict) and how the run ended."""
+
+    channel: bytes
+    output: str
+    exit_code: int
+    timed_out: bool
+    overflow: bool
+    refused: list[str] = field(default_factory=list)
+    """Workspace files that were not copied into the evaluation, and why."""
+    duration: float = 0.0
+
+
 @runtime_checkable
 class Sandbox(Protocol):
     """An isolated workspace where an environment runs commands and keeps files."""
@@ -95,7 +116,10 @@ class Sandbox(Protocol):
     def read_bytes(self, path: str) -> bytes: ...
     def write_file(self, path: str, content: str | bytes) -> None: ...
     def list_files(self, path: str = ".", recursive: bool = True) -> list[str]: ...
-    def snapshot(self, excludes: tuple[str, ...] = DEFAULT_EXCLUDES) -> Manifest: ...
+    def snapshot(self, excludes: tuple[str, ...] = ()) -> Manifest: ...
+    def set_deadline(self, seconds: float | None) -> None: ...
+    def grader_put(self, files: dict[str, str | bytes]) -> None: ...
+    def run_isolated(self, timeout: float, **spec: Any) -> IsolatedRun: ...
     def close(self) -> None: ...
 
 
@@ -106,7 +130,9 @@ _ERROR_TYPES: dict[str, type[SandboxError]] = {
     "path": SandboxPathError,
     "bad_request": SandboxPathError,
     "not_found": SandboxFileNotFound,
+    "invalid": SandboxRequestError,
 }
+DEADLINE_NOTE = "the episode's wall time is used up; the command was not run"
 
 
 class WorkerSandbox(ABC):
@@ -119,6 +145,7 @@ class WorkerSandbox(ABC):
     backend: str
     workdir: str
     _closed: bool = False
+    _deadline: float | None = None
 
     @abstractmethod
     def _call(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
@@ -153,6 +180,10 @@ class WorkerSandbox(ABC):
             error.get("message", f"sandbox request {op!r} failed")
         )
 
+    def set_deadline(self, seconds: float | None) -> None:
+        """From now on, cap every command's timeout by the ``seconds`` left (None: no cap)."""
+        self._deadline = None if seconds is None else time.monotonic() + max(0.0, seconds)
+
     def exec(
         self,
         command: str,
@@ -160,15 +191,28 @@ class WorkerSandbox(ABC):
         cwd: str = ".",
         env: dict[str, str] | None = None,
     ) -> ExecResult:
-        result = self._request(
-            "exec",
-            wait=timeout + REQUEST_WAIT_SECONDS,
-            command=command,
-            cwd=cwd,
-            env=env or {},
-            timeout=timeout,
+        if isinstance(timeout, bool) or not math.isfinite(timeout) or timeout <= 0:
+            raise SandboxRequestError(f"timeout must be a finite number above 0, not {timeout}")
+        note = ""
+        if self._deadline is not None:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                return ExecResult(124, "", "", 0.0, timed_out=True, note=DEADLINE_NOTE)
+            if left < timeout:
+                timeout, note = left, "capped by the episode's remaining wall time"
+        result = ExecResult(
+            **self._request(
+                "exec",
+                wait=timeout + REQUEST_WAIT_SECONDS,
+                command=command,
+                cwd=cwd,
+                env=env or {},
+                timeout=timeout,
+            )
         )
-        return ExecResult(**result)
+        if note and result.timed_out:
+            return replace(result, note=f"{result.note} ({note})")
+        return result
 
     def read_bytes(self, path: str) -> bytes:
         return base64.b64decode(self._request("read", path=path))
@@ -177,17 +221,43 @@ class WorkerSandbox(ABC):
         return self.read_bytes(path).decode("utf-8", errors="replace")
 
     def write_file(self, path: str, content: str | bytes) -> None:
-        data = content.encode("utf-8") if isinstance(content, str) else content
-        self._request("write", path=path, data=base64.b64encode(data).decode("ascii"))
+        self._request("write", path=path, data=base64.b64encode(_encoded(content)).decode("ascii"))
 
     def list_files(self, path: str = ".", recursive: bool = True) -> list[str]:
         return list(self._request("list", path=path, recursive=recursive))
 
-    def snapshot(self, excludes: tuple[str, ...] = DEFAULT_EXCLUDES) -> Manifest:
+    def snapshot(self, excludes: tuple[str, ...] = ()) -> Manifest:
+        """Every file of the workspace, caches and hidden folders included (special files
+        are described, never opened); ``excludes`` names relative paths to leave out."""
         return dict(self._request("snapshot", excludes=list(excludes)))
+
+    def grader_put(self, files: dict[str, str | bytes]) -> None:
+        """Store files for the grader outside the workspace, where the agent cannot read them."""
+        encoded = {p: base64.b64encode(_encoded(c)).decode("ascii") for p, c in files.items()}
+        self._request("grader_put", files=encoded)
+
+    def run_isolated(self, timeout: float, **spec: Any) -> IsolatedRun:
+        """Run the agent's code for a grader in a tree of its own (see
+        :meth:`undertow.envs.sandbox.worker.Worker.run_isolated` for ``spec``)."""
+        answer = self._request(
+            "run_isolated", wait=timeout + 2 * REQUEST_WAIT_SECONDS, timeout=timeout, **spec
+        )
+        return IsolatedRun(**{**answer, "channel": base64.b64decode(answer["channel"])})
 
     def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+
+def _encoded(content: str | bytes) -> bytes:
+    if isinstance(content, bytes):
+        return content
+    try:
+        return content.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise SandboxRequestError(
+            f"the content has {exc.object[exc.start : exc.end]!r} at position {exc.start}, "
+            "which is not valid Unicode text (a lone surrogate); send UTF-8 text"
+        ) from None

@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import random
 import select
 import socket
 import struct
@@ -40,6 +41,11 @@ from undertow.envs.sandbox.base import SandboxLimits, SandboxUnavailable, Worker
 
 DEFAULT_IMAGE = "undertow-base:bookworm"
 WORKDIR = "/workspace"
+GRADER_ROOT = "/var/lib/undertow-grader"
+AGENT_UID_BASE = 100_000
+AGENT_UID_SLOTS = 1_000_000
+"""Each container draws its agent's uid (AGENT_UID_BASE + 2k) and the grading user's (+1):
+the kernel counts processes per uid across containers, so containers must not share one."""
 LABEL_SANDBOX = "undertow.sandbox"
 LABEL_RUN = "undertow.run"
 LABEL_OWNER = "undertow.owner"
@@ -122,7 +128,12 @@ class _AttachStream:
 
 
 class DockerSandbox(WorkerSandbox):
-    """A sandbox in its own container. Create with :meth:`start` (or a :class:`DockerPool`)."""
+    """A sandbox in its own container. Create with :meth:`start` (or a :class:`DockerPool`).
+
+    The command server is the container's init and runs as root (the grader's side); commands
+    run as the agent's user, which owns ``/workspace`` and nothing else, and every process of
+    that user is killed when a command ends; graders run the agent's code as a third user in
+    a chroot under ``/var/lib/undertow-grader``, which the agent's user cannot read."""
 
     backend = "docker"
     workdir = WORKDIR
@@ -144,12 +155,20 @@ class DockerSandbox(WorkerSandbox):
     ) -> DockerSandbox:
         """Create and start a container, attach to its command server, and wait until it answers."""
         limits = limits or SandboxLimits()
+        agent_uid = AGENT_UID_BASE + 2 * random.randrange(AGENT_UID_SLOTS)
         config = limits.worker_config(
             WORKDIR,
+            user=agent_uid,
+            grader_user=agent_uid + 1,
+            grader_root=GRADER_ROOT,
+            python="/usr/bin/python3",
+            add_users=True,
             oom_adjust=True,
             base_env={
                 "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
                 "HOME": WORKDIR,
+                "USER": "agent",
+                "LOGNAME": "agent",
                 "LANG": "C.UTF-8",
                 "PYTHONDONTWRITEBYTECODE": "1",
             },

@@ -18,7 +18,7 @@ from undertow.envs.sandbox.docker_backend import (
     DockerSandbox,
     owner_alive,
 )
-from undertow.envs.sandbox.local import UNPRIVILEGED_USER, LocalSandbox
+from undertow.envs.sandbox.local import LocalSandbox
 from undertow.envs.sandbox.provider import connect_docker
 
 
@@ -46,7 +46,11 @@ def _local_checks() -> list[Check]:
             result = sandbox.exec("echo ok", timeout=10)
     except (SandboxError, OSError) as exc:
         return [Check("local backend", Status.FAIL, str(exc), "check that /tmp is writable")]
-    who = f"as {UNPRIVILEGED_USER}" if os.geteuid() == 0 else "as the current user"
+    who = (
+        "as a user of the sandbox's own"
+        if os.geteuid() == 0
+        else "as the current user (run as root for a user per sandbox)"
+    )
     status = Status.OK if result.ok else Status.FAIL
     return [
         Check(
