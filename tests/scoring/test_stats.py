@@ -65,11 +65,22 @@ def test_sign_flip_matches_scipys_exact_paired_permutation_test(seed: int) -> No
     assert sign_flip_p(a - b) == pytest.approx(reference.pvalue, abs=1e-9)
 
 
+def test_sign_flip_of_one_sized_differences_is_mcnemar_for_any_number() -> None:
+    """40 worlds, 25 better, 15 worse, by one each: exactly McNemar's p."""
+    assert sign_flip_p([1.0] * 25 + [-1.0] * 15) == mcnemar_exact(25, 15)
+    assert sign_flip_p([0.5] * 30 + [-0.5] * 2 + [0.0] * 5) == mcnemar_exact(30, 2)
+
+
 def test_sign_flip_beyond_enumeration_is_close_to_the_exact_value() -> None:
-    """40 worlds, 25 better, 15 worse, by one each: the exact value is the sign test's."""
-    d = [1.0] * 25 + [-1.0] * 15
-    assert sign_flip_p(d) == pytest.approx(mcnemar_exact(25, 15), abs=0.01)
-    assert sign_flip_p(d) == sign_flip_p(d), "fixed seed"
+    """30 differences of several sizes: 10,000 random patterns against scipy's exact test."""
+    rng = np.random.default_rng(9)
+    a, b = rng.normal(0.4, 1, 30), rng.normal(0, 1, 30)
+    reference = scipy_stats.permutation_test(
+        (a, b), lambda x, y: np.mean(x - y), permutation_type="samples",
+        n_resamples=200_000, random_state=1,
+    )  # fmt: skip
+    assert sign_flip_p(a - b) == pytest.approx(reference.pvalue, abs=0.01)
+    assert sign_flip_p(a - b) == sign_flip_p(a - b), "fixed seed"
 
 
 def test_sign_flip_floor() -> None:

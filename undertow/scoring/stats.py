@@ -65,13 +65,16 @@ def sign_flip_p(differences: Sequence[float] | np.ndarray) -> float:
     """Two-sided p-value of the paired permutation test on per-world differences: with no true
     difference each world's difference is as likely to have either sign, so the observed
     |sum| is compared with its value under every sign pattern of the nonzero differences
-    (exact for up to 16 of them, else 10,000 random patterns with the +1 correction). On
-    differences of 0/1 outcomes it is McNemar's exact test."""
+    (exact for up to 16 of them, else 10,000 random patterns with the +1 correction). Where the
+    nonzero differences are all of one size (0/1 outcomes, one trial per world) it is exactly
+    the sign test, McNemar's exact test, for any number of them."""
     d = np.asarray(differences, dtype=float)
     d = d[d != 0]
     if not d.size:
         return 1.0
     total = float(d.sum())
+    if np.allclose(np.abs(d), abs(d[0]), rtol=1e-12, atol=0):  # one size: the sign test
+        return mcnemar_exact(int((d > 0).sum()), int((d < 0).sum()))
     if d.size <= EXACT_UP_TO:
         totals = np.abs(total - 2 * (_exact_patterns(int(d.size)) @ d))
         return float((totals >= abs(total) * (1 - 1e-12)).mean())

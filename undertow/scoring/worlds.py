@@ -52,7 +52,7 @@ def not_estimable(reason: str, worlds: int = 0) -> Estimate:
     return Estimate(None, worlds=worlds, why=f"not estimable: {reason}")
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=4)  # 2,000 x worlds floats each: a few, not many
 def resample_counts(worlds: int, resamples: int = RESAMPLES, seed: int = BOOTSTRAP_SEED) -> Any:
     """How often each of ``worlds`` worlds is drawn in each bootstrap resample, as a read-only
     (resamples, worlds) float array. It depends only on the number of worlds and the seed, so
