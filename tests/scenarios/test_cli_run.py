@@ -127,16 +127,19 @@ def test_run_killed_with_sigkill_resumes_to_exactly_forty(tmp_path: Path) -> Non
     suite.write_text(TINY.replace("seeds: {public: 0, held_out: [5]}", "seeds: {public: 0-19}"))
     out = tmp_path / "run"
     command = [sys.executable, "-c", "from undertow.cli import main; main()"]
-    runner = subprocess.Popen(
-        [*command, "run", str(suite), "--out", str(out), "--sandbox", "local"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        stored = out / "trajectories.jsonl"
-        if stored.exists() and stored.read_bytes().count(b"\n") >= 12:
-            break
+    said = tmp_path / "runner.log"
+    with open(said, "wb") as log:
+        runner = subprocess.Popen(
+            [*command, "run", str(suite), "--out", str(out), "--sandbox", "local"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 1800  # a hang guard, not a speed limit
+    stored = out / "trajectories.jsonl"
+    while not (stored.exists() and stored.read_bytes().count(b"\n") >= 12):
+        output = said.read_text(errors="replace")[-3000:]
+        assert runner.poll() is None, f"the run ended before 12 episodes:\n{output}"
+        assert time.monotonic() < deadline, f"the run stored no 12 episodes:\n{output}"
         time.sleep(0.2)
     os.kill(runner.pid, signal.SIGKILL)
     runner.wait()

@@ -97,7 +97,7 @@ def load_modules(modules: dict[str, str]) -> dict[str, types.ModuleType]:
                 setattr(package, name, module)
                 loaded[name] = module
         finally:
-            for key in [k for k in sys.modules if k == "_world" or k.startswith("_world.")]:
+            for key in [k for k in list(sys.modules) if k == "_world" or k.startswith("_world.")]:
                 del sys.modules[key]
     return loaded
 
