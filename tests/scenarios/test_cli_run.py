@@ -82,6 +82,8 @@ BAD_COMMANDS = [
     (["run", "--resume", "{tmp}"], "has no manifest.json"),
     (["run", "{suite}", "--resume", "{tmp}"], "give no suite or overrides with it"),
     (["run", "{suite}", "--out", "{tmp}"], "exists and is not empty"),
+    (["run", "{suite}", "--retry-errored"], "--retry-errored plays a run's errored episodes"),
+    (["run", "{suite}", "--max-error-rate", "2"], "--max-error-rate is a share of the episodes"),
     (["show", "{tmp}/missing"], "no run directory"),
     (["list", "planets"], "cannot list 'planets'"),
 ]
@@ -119,6 +121,41 @@ def test_bad_suite_file_names_file_field_and_line(
     code, _, stderr = undertow(capsys, "run", str(bad))
     assert code == 2
     assert f"{bad}: scenarios.0.limits.max_steps (line 7)" in " ".join(stderr.split())
+
+
+def test_too_many_errored_episodes_fail_the_run_and_a_retry_finishes_it(
+    capsys: pytest.CaptureFixture[str],
+    suite_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from undertow.agents.registry import make_agent
+
+    def unreachable(agent_id: str, options: dict) -> object:
+        if agent_id == "oracle":
+            raise ConnectionError("model endpoint unreachable")
+        return make_agent(agent_id, options)
+
+    monkeypatch.setattr("undertow.scenarios.runner.make_agent", unreachable)
+    out = tmp_path / "run"
+    code, stdout, stderr = undertow(
+        capsys, "run", str(suite_file), "--out", str(out), "--sandbox", "local",
+        "--max-error-rate", "0.25",
+    )  # fmt: skip
+    message = " ".join(stderr.split())
+    assert code == 3, stderr
+    assert "the run failed: 2 of 4 episodes errored (50%), more than the cap of 25%" in message
+    assert f"undertow run --resume {out} --retry-errored" in message
+    assert "Traceback" not in stdout + stderr
+    assert "2 of 4 episodes errored (counted as failures)" in " ".join(stdout.split())
+    assert (out / "report.html").is_file(), "the scores and report are written all the same"
+    monkeypatch.undo()
+    code, stdout, stderr = undertow(capsys, "run", "--resume", str(out), "--retry-errored")
+    assert code == 0, stderr
+    assert len(RunStore.open(out).read().trajectories) == 6
+    code, stdout, _ = undertow(capsys, "show", str(out))
+    assert code == 0 and "2 errored records were superseded by their retries" in stdout
+    assert stdout.count("/oracle/0") == 2 and stdout.count("completed") == 4
 
 
 @pytest.mark.slow
