@@ -257,7 +257,7 @@ def check_env_command(
     import yaml
 
     from undertow.contract import DEFAULT_SEEDS, check_contract
-    from undertow.scenarios.suite import registered_id
+    from undertow.scenarios.suite import checked_options, registered_id
 
     options = {}
     for item in option or []:
@@ -273,6 +273,10 @@ def check_env_command(
 
     if env_id.rpartition(":")[2] not in gymnasium.registry:
         raise UndertowError(f"unknown env {env_id!r}; see `undertow list envs`")
+    try:
+        options = checked_options(env_id, options, None)
+    except ValueError as exc:
+        raise UndertowError(f"--option: {exc}") from None
     with console.status(f"checking {env_id}"):
         results = check_contract(env_id, tuple(seed or DEFAULT_SEEDS), **options)
     table = Table("check", "result", "what broke and where", show_lines=True)

@@ -205,12 +205,14 @@ def test_new_env_then_check_env(
     assert code == 2 and "already exists" in stderr
 
 
-def test_check_env_reports_failures_with_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
-    code, stdout, _ = undertow(
+def test_check_env_refuses_a_missing_task_file_before_checking(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, stderr = undertow(
         capsys, "check-env", "undertow/OwnRepo-v0", "--option", "tasks=/nowhere.yaml"
     )
-    assert code == 1
-    assert "FAIL" in stdout and "cannot read task file /nowhere.yaml" in stdout
+    assert code == 2 and "Traceback" not in stderr
+    assert "options.tasks: no file '/nowhere.yaml'" in " ".join(stderr.split())
 
 
 def test_check_env_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
@@ -246,3 +248,68 @@ def test_model_agents_from_the_command_line(
     assert "openai/fake" in stdout and "oracle" in stdout
     models = {t.key.agent for t in RunStore.open(tmp_path / "run").trajectories()}
     assert models == {"oracle", "openai/fake"}
+
+
+OWN_SUITE = """
+name: own
+scenarios:
+  - name: calc
+    env: undertow/OwnRepo-v0
+    options: {{tasks: {tasks}, sandbox: local}}
+    limits: {{max_steps: 40}}
+agents: [oracle]
+seeds: {{public: 0}}
+"""
+
+
+def test_suite_paths_resolve_against_the_suite_file(
+    capsys: pytest.CaptureFixture[str],
+    task_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    suite = suites / "own.yaml"
+    suite.write_text(OWN_SUITE.format(tasks=f"../{task_file.name}"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, _, stderr = undertow(
+        capsys, "run", str(suite), "--out", str(tmp_path / "run"), "--sandbox", "local"
+    )
+    assert code == 0, stderr
+    (trajectory,) = RunStore.open(tmp_path / "run").trajectories()
+    assert trajectory.outcome is not None and trajectory.outcome.success
+    assert trajectory.episode.options["tasks"] == str(task_file.resolve())
+
+
+@pytest.mark.parametrize("missing", ["task file", "repository", "hidden test"])
+def test_a_missing_path_is_refused_before_the_run_naming_it(
+    capsys: pytest.CaptureFixture[str], task_file: Path, tmp_path: Path, missing: str
+) -> None:
+    suite = tmp_path / "own.yaml"
+    named = task_file.name
+    if missing == "task file":
+        named = "no-such-tasks.yaml"
+        expected = [str(suite), "no file 'no-such-tasks.yaml'", str(tmp_path / named)]
+    elif missing == "repository":
+        text = task_file.read_text().replace("repository: calc", "repository: ../gone")
+        task_file.write_text(text)
+        expected = [
+            str(task_file),
+            "repository '../gone': no folder",
+            str(tmp_path.parent / "gone"),
+        ]
+    else:
+        task_file.write_text(task_file.read_text().replace("hidden/double.py", "hidden/dbl.py"))
+        expected = [str(task_file), "no file 'hidden/dbl.py'", str(tmp_path / "hidden" / "dbl.py")]
+    suite.write_text(OWN_SUITE.format(tasks=named))
+    out = tmp_path / "run"
+    code, stdout, stderr = undertow(capsys, "run", str(suite), "--out", str(out))
+    assert code == 2
+    assert "Traceback" not in stderr + stdout
+    flat = " ".join(stderr.split())
+    for text in expected:
+        assert text in flat, (text, stderr)
+    assert not out.exists()  # refused before the run started

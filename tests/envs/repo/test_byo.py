@@ -82,7 +82,7 @@ def test_tampering_is_caught(env: OwnRepoEnv) -> None:
         (
             "repository: nowhere\ntasks: [{id: a, instruction: b, scope: [x], "
             "hidden_tests: {t.py: hidden/add.py}}]",
-            "is not a git repository",
+            "repository 'nowhere': no folder",
         ),
         (
             "repository: calc\ntasks: [{id: a, instruction: b, scope: [x], "

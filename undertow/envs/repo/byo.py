@@ -132,6 +132,11 @@ def load_task_file(path: str | Path) -> tuple[TaskFile, Path]:
         )
         raise TaskFileError(f"{path}: {problems}") from None
     repository = (path.parent / spec.repository).resolve()
+    if not repository.is_dir():
+        raise TaskFileError(
+            f"{path}: repository {spec.repository!r}: no folder {repository} (the path is "
+            "relative to the task file)"
+        )
     if not (repository / ".git").exists():
         raise TaskFileError(
             f"{path}: repository {spec.repository!r} ({repository}) is not a git repository"
@@ -141,7 +146,7 @@ def load_task_file(path: str | Path) -> tuple[TaskFile, Path]:
             if not (path.parent / source).is_file():
                 raise TaskFileError(
                     f"{path}: tasks.{task.id}.hidden_tests: no file {source!r} "
-                    "next to the task file"
+                    f"({(path.parent / source).resolve()}; the path is relative to the task file)"
                 )
             try:
                 found = pytest_grader.expected_tests(dest, (path.parent / source).read_text())
@@ -169,8 +174,9 @@ def _read_tree(repository: Path, revision: str) -> dict[str, bytes]:
 class OwnRepoOptions(SprintOptions):
     """Options of ``undertow/OwnRepo-v0``."""
 
-    tasks: str = ""
-    """The task file (YAML) that names the repository and its tasks."""
+    tasks: str = Field(default="", json_schema_extra={"path": True})
+    """The task file (YAML) that names the repository and its tasks (in a suite: relative to
+    the suite file)."""
     command_timeout: float = Field(default=60.0, gt=0, le=3600)
 
 
@@ -199,6 +205,13 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
             raise TaskFileError("OwnRepo-v0 needs `tasks`: the path of a task file (YAML)")
         self.sprint, self.repository = load_task_file(self.config.tasks)
         self.task_folder = Path(self.config.tasks).parent
+
+    @classmethod
+    def check_options(cls, options: dict[str, Any]) -> None:
+        """Refuse, before a run starts, a task file that cannot be loaded (a missing task
+        file, repository or hidden test): the :class:`TaskFileError` names the path."""
+        if options.get("tasks"):
+            load_task_file(options["tasks"])
 
     @property
     def test_command(self) -> str:
