@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import BUGGY, git
 from undertow.cli import main
 from undertow.contract import CHECKS
 from undertow.record.store import RunStore
@@ -313,3 +314,31 @@ def test_a_missing_path_is_refused_before_the_run_naming_it(
     for text in expected:
         assert text in flat, (text, stderr)
     assert not out.exists()  # refused before the run started
+
+
+def test_check_env_says_why_the_oracle_fails(
+    capsys: pytest.CaptureFixture[str], task_file: Path
+) -> None:
+    repo = task_file.parent / "calc"
+    git(repo, "checkout", "-qb", "wrong")
+    (repo / "calc.py").write_text(BUGGY.replace("a - b", "a * b"))
+    git(repo, "commit", "-qam", "a wrong fix")
+    git(repo, "checkout", "-q", "main")
+    task_file.write_text(task_file.read_text().replace("solution_ref: fix", "solution_ref: wrong"))
+    code, stdout, _ = undertow(
+        capsys,
+        "check-env",
+        "undertow/OwnRepo-v0",
+        "--seed",
+        "0",
+        "--option",
+        f"tasks={task_file}",
+        "--option",
+        "sandbox=local",
+    )
+    assert code == 1
+    text = " ".join(stdout.replace("│", " ").split())
+    assert "the oracle plan fails" in text
+    assert "subtask fix-add: not passing: hidden_add.py::test_add" in text
+    assert "-m pytest -p no:cacheprovider -p pytest_reporter" in text  # the failing command
+    assert "assert 6 == 5" in text  # and what it said

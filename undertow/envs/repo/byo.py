@@ -30,6 +30,7 @@ import fnmatch
 import hashlib
 import io
 import json
+import shlex
 import subprocess
 import tarfile
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from undertow.envs.repo import pytest_grader, tampering
 from undertow.envs.repo.sprint import Evaluation, SprintEnv, SprintOptions, TaskResult
-from undertow.envs.sandbox import SandboxProvider
+from undertow.envs.sandbox import IsolatedRun, SandboxProvider
 from undertow.errors import UndertowError
 from undertow.record import Action, ErrorEvent, PlanItem
 
@@ -158,6 +159,25 @@ def load_task_file(path: str | Path) -> tuple[TaskFile, Path]:
                     "(pytest collects functions named test_* and Test* classes' test_* methods)"
                 )
     return spec, repository
+
+
+OUTPUT_CHARACTERS = 1500
+
+
+def _why_failing(
+    failing: list[str], report: pytest_grader.SessionReport, run: IsolatedRun, command: str
+) -> str:
+    """Which hidden tests fail, the grading command, and what it said about the first."""
+    shown = ", ".join(failing[:3]) + (f" and {len(failing) - 3} more" if len(failing) > 3 else "")
+    first = failing[0]
+    said = report.failures.get(first) or report.failures.get(first.split("::", 1)[0], "")
+    if report.problem or not said:
+        what = report.problem or "the test did not run"
+        said = f"{what}; its output:\n{run.output[-OUTPUT_CHARACTERS:]}"
+    return (
+        f"not passing: {shown}\n`{command}` (the grader's run, in a copy of the repository with "
+        f"the workspace's changes) says of {first}:\n{said}"
+    )
 
 
 def _read_tree(repository: Path, revision: str) -> dict[str, bytes]:
@@ -323,13 +343,14 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
 
     def _run_grading(self, copied: list[str], removed: list[str]) -> tuple[Evaluation, str]:
         box = self._sandbox()
+        argv = ["python3", *pytest_grader.PYTEST_ARGS, *self._hidden, *self._visible_tests()]
         run = box.run_isolated(
             HIDDEN_TEST_SECONDS,
             mode="command",
             layers=["base", "hidden", "plugin"],
             workspace=copied,
             remove=removed,
-            argv=["python3", *pytest_grader.PYTEST_ARGS, *self._hidden, *self._visible_tests()],
+            argv=argv,
             env={
                 "PYTHONPATH": pytest_grader.grader_python_path(box),
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
@@ -338,18 +359,13 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
             },
         )
         report = pytest_grader.read_report(run)
-        why = report.problem or "a hidden test did not run"
         tasks = {}
         for task_id, expected in self._expected.items():
             failing = [test for test in expected if not report.ok(test)]
-            detail = ""
-            if failing:
-                shown = ", ".join(failing[:3])
-                detail = f"{why}: {shown}" if report.problem else f"not passing: {shown}"
-                if run.output:
-                    detail += f"\n{run.output[-400:]}"
             tasks[task_id] = TaskResult(
-                passed=len(expected) - len(failing), total=len(expected), failure=detail
+                passed=len(expected) - len(failing),
+                total=len(expected),
+                failure=_why_failing(failing, report, run, shlex.join(argv)) if failing else "",
             )
         visible = {
             test for test, ok in report.passed.items() if ok and test not in self._expected_all
