@@ -9,11 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import docker
 import pytest
 
 from tests.conftest import BUGGY, git
 from undertow.cli import main
 from undertow.contract import CHECKS
+from undertow.envs.sandbox.docker_backend import DEFAULT_IMAGE
+from undertow.envs.sandbox.project_image import ImageSpec, ensure_image
 from undertow.record.store import RunStore
 
 TINY = """
@@ -342,3 +345,36 @@ def test_check_env_says_why_the_oracle_fails(
     assert "subtask fix-add: not passing: hidden_add.py::test_add" in text
     assert "-m pytest -p no:cacheprovider -p pytest_reporter" in text  # the failing command
     assert "assert 6 == 5" in text  # and what it said
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_suites_image_and_the_image_option_choose_the_sandbox_image(
+    capsys: pytest.CaptureFixture[str],
+    task_file: Path,
+    tmp_path: Path,
+    docker_client: docker.DockerClient,
+    offline_wheels: Path,
+) -> None:
+    repo = task_file.parent / "calc"
+    for branch in ("main", "fix"):
+        git(repo, "checkout", "-q", branch)
+        (repo / "calc.py").write_text("import six  # noqa: F401\n" + (repo / "calc.py").read_text())
+        git(repo, "commit", "-qam", "use six")
+    git(repo, "checkout", "-q", "main")
+    tag = ensure_image(docker_client, ImageSpec(packages=["six==1.16.0"]), tmp_path, DEFAULT_IMAGE)
+    try:
+        suite = tmp_path / "own.yaml"
+        text = OWN_SUITE.format(tasks=task_file.name).replace("sandbox: local", "sandbox: docker")
+        suite.write_text(text + f"image: {tag}\n")
+        out = tmp_path / "run"
+        code, _, stderr = undertow(capsys, "run", str(suite), "--out", str(out))
+        assert code == 0, stderr
+        (trajectory,) = RunStore.open(out).trajectories()
+        assert trajectory.outcome is not None and trajectory.outcome.success
+        code, _, stderr = undertow(
+            capsys, "run", str(suite), "--out", str(tmp_path / "r2"), "--image", "undertow-nope:1"
+        )
+        assert code == 2 and "image 'undertow-nope:1' is missing" in " ".join(stderr.split())
+    finally:
+        docker_client.images.remove(tag, force=True)

@@ -258,6 +258,9 @@ class Suite(_Spec):
     variants: VariantAxes = Field(default_factory=VariantAxes)
     max_error_rate: float | None = Field(default=None, ge=0, le=1)
     """The run fails (a message, exit code 3) when a larger share of its episodes errored."""
+    image: str | None = Field(default=None, min_length=1)
+    """The Docker image of the run's sandboxes (default ``undertow-base:bookworm``; a task
+    file's ``image`` builds on it); ``undertow run --image`` overrides it."""
 
     @field_validator("agents", mode="before")
     @classmethod

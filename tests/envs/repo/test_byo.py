@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import docker
 import gymnasium
 import pytest
 
 import undertow.envs  # noqa: F401  (registers the environments)
-from tests.conftest import BUGGY, FIXED
+from tests.conftest import BUGGY, FIXED, git
 from tests.envs.repo.test_env import play
 from undertow.agents.scripted import NoopAgent, OracleAgent, SloppyAgent, TamperAgent
 from undertow.envs.repo.byo import OwnRepoEnv, TaskFileError
+from undertow.envs.sandbox.docker_backend import DockerSandbox
 
 
 @pytest.fixture
@@ -126,3 +128,45 @@ def test_oracle_solves_on_docker(task_file: Path, docker_client: object) -> None
         assert environment.verify().success
     finally:
         environment.close()
+
+
+def _needs_six(task_file: Path) -> None:
+    """Make the repository import six (absent from the base image), on every branch."""
+    repo = task_file.parent / "calc"
+    for branch in ("main", "fix"):
+        git(repo, "checkout", "-q", branch)
+        (repo / "calc.py").write_text("import six  # noqa: F401\n" + (repo / "calc.py").read_text())
+        git(repo, "commit", "-qam", "use six")
+    git(repo, "checkout", "-q", "main")
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_task_files_image_installs_the_dependencies(
+    task_file: Path, docker_client: docker.DockerClient, offline_wheels: Path
+) -> None:
+    _needs_six(task_file)
+    without = OwnRepoEnv(tasks=str(task_file), sandbox="docker")
+    try:
+        play(without, OracleAgent(), 0)
+        outcome = without.verify()
+        assert not outcome.success
+        assert "ModuleNotFoundError: No module named 'six'" in outcome.subtasks[0].detail
+    finally:
+        without.close()
+    task_file.write_text(
+        task_file.read_text().replace(
+            "tasks:",
+            "image:\n  packages: [six==1.16.0]\n  setup: [python3 -c 'import six']\ntasks:",
+        )
+    )
+    environment = OwnRepoEnv(tasks=str(task_file), sandbox="docker")
+    try:
+        play(environment, OracleAgent(), 0)
+        assert environment.verify().success
+        assert isinstance(environment.box, DockerSandbox)
+        tag = environment.box.container.image.tags[0]
+        assert tag.startswith("undertow-project:")
+    finally:
+        environment.close()
+    docker_client.images.remove(tag, force=True)

@@ -43,6 +43,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from undertow.envs.repo import pytest_grader, tampering
 from undertow.envs.repo.sprint import Evaluation, SprintEnv, SprintOptions, TaskResult
 from undertow.envs.sandbox import IsolatedRun, SandboxProvider
+from undertow.envs.sandbox.project_image import ImageSpec, ensure_image
+from undertow.envs.sandbox.provider import connect_docker
 from undertow.errors import UndertowError
 from undertow.record import Action, ErrorEvent, PlanItem
 
@@ -89,6 +91,8 @@ class TaskFile(BaseModel):
     revision: str = "HEAD"
     test_command: str = "python3 -m pytest -q"
     test_paths: list[str] = Field(default_factory=lambda: ["tests/*", "tests/**", "test_*.py"])
+    image: ImageSpec | None = None
+    """The project's sandbox image: its dependencies, installed when the image is built."""
     tasks: list[TaskSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -142,6 +146,12 @@ def load_task_file(path: str | Path) -> tuple[TaskFile, Path]:
         raise TaskFileError(
             f"{path}: repository {spec.repository!r} ({repository}) is not a git repository"
         )
+    for name in spec.image.requirements if spec.image else []:
+        if not (path.parent / name).is_file():
+            raise TaskFileError(
+                f"{path}: image.requirements: no file {name!r} ({(path.parent / name).resolve()}"
+                "; the path is relative to the task file)"
+            )
     for task in spec.tasks:
         for dest, source in task.hidden_tests.items():
             if not (path.parent / source).is_file():
@@ -236,6 +246,17 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
     @property
     def test_command(self) -> str:
         return self.sprint.test_command
+
+    def _image(self, provider: SandboxProvider) -> str | None:
+        """The project's image (built once per content hash) on docker; on the local
+        backend none applies: commands run on this machine's Python and packages."""
+        if self.sprint.image is None or provider.backend != "docker":
+            return None
+        client = connect_docker()
+        try:
+            return ensure_image(client, self.sprint.image, self.task_folder, provider.image)
+        finally:
+            client.close()
 
     def _make_world(self, seed: int, options: OwnRepoOptions) -> OwnRepoWorld:
         return OwnRepoWorld(_read_tree(self.repository, self.sprint.revision))

@@ -189,7 +189,7 @@ class SprintEnv(BehaviourEnv[WorldT, SprintOptionsT]):
         if self.box is not None:
             self.box.close()
         files, task = self._workspace()
-        box = self.box = self._provider.acquire()
+        box = self.box = self._provider.acquire(self._image(self._provider))
         self._prepare_grading()
         for path, content in files.items():
             box.write_file(path, content)
@@ -215,6 +215,10 @@ class SprintEnv(BehaviourEnv[WorldT, SprintOptionsT]):
         self._fingerprints = {t: self._task_fingerprint(t, self.manifest) for t in self.task_ids}
         self._results = {t: r.fingerprint for t, r in self._evaluation.tasks.items()}
         return task
+
+    def _image(self, provider: SandboxProvider) -> str | None:
+        """The image the world's sandbox starts from (default None: the provider's)."""
+        return None
 
     def _prepare_grading(self) -> None:
         """Set up the grader for the newly acquired sandbox (default: nothing)."""
