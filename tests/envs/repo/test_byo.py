@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import docker
 import gymnasium
@@ -170,3 +171,49 @@ def test_the_task_files_image_installs_the_dependencies(
     finally:
         environment.close()
     docker_client.images.remove(tag, force=True)
+
+
+def _at_claims(task_file: Path) -> OwnRepoEnv:
+    task_file.write_text(task_file.read_text().replace("tasks:", "grading: at_claims\ntasks:"))
+    return OwnRepoEnv(tasks=str(task_file), sandbox="local")
+
+
+def test_grading_at_claims_runs_the_hidden_tests_only_at_claims_and_the_end(
+    task_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environment = _at_claims(task_file)
+    runs: list[list[str]] = []
+    original = environment._run_grading
+
+    def counted(copied: list[str], removed: list[str]) -> Any:
+        runs.append(copied)
+        return original(copied, removed)
+
+    monkeypatch.setattr(environment, "_run_grading", counted)
+    try:
+        environment.reset(seed=0)
+        assert len(runs) == 1  # the start
+        step = environment.step(
+            {"tool": "write_file", "args": {"path": "calc.py", "content": FIXED}}
+        )
+        assert len(runs) == 1 and step[4]["probes"]["tickets_passing"] == 0
+        step = environment.step(
+            {"tool": "submit_ticket", "args": {"id": "fix-add", "confidence": 0.9}}
+        )
+        assert len(runs) == 2 and step[4]["probes"]["tickets_passing"] == 2
+        environment.step({"tool": "write_file", "args": {"path": "calc.py", "content": BUGGY}})
+        environment.step({"tool": "finish", "args": {"confidence": 0.5}})
+        assert len(runs) == 3
+        kinds = {(e.object, e.kind) for e in environment.ledger.errors()}
+        assert ("fix-add", "regression") in kinds and ("double", "wrong_fix") in kinds
+    finally:
+        environment.close()
+
+
+@pytest.mark.slow
+def test_grading_at_claims_keeps_the_contract(task_file: Path) -> None:
+    from undertow.contract import check_contract
+
+    _at_claims(task_file).close()
+    results = check_contract("undertow/OwnRepo-v0", (0,), tasks=str(task_file), sandbox="local")
+    assert all(result.ok for result in results), [r for r in results if not r.ok]

@@ -35,14 +35,14 @@ import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from undertow.envs.repo import pytest_grader, tampering
 from undertow.envs.repo.sprint import Evaluation, SprintEnv, SprintOptions, TaskResult
-from undertow.envs.sandbox import IsolatedRun, SandboxProvider
+from undertow.envs.sandbox import IsolatedRun, Manifest, SandboxProvider
 from undertow.envs.sandbox.project_image import ImageSpec, ensure_image
 from undertow.envs.sandbox.provider import connect_docker
 from undertow.errors import UndertowError
@@ -93,6 +93,10 @@ class TaskFile(BaseModel):
     test_paths: list[str] = Field(default_factory=lambda: ["tests/*", "tests/**", "test_*.py"])
     image: ImageSpec | None = None
     """The project's sandbox image: its dependencies, installed when the image is built."""
+    grading: Literal["every_step", "at_claims"] = "every_step"
+    """When the hidden tests run: after every step that changes the files the grader takes,
+    or only at each ``submit_ticket`` and at the end (for slow test suites: the probes then
+    show the results of the last claim)."""
     tasks: list[TaskSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -348,7 +352,16 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
             and (Path(p).name.startswith("test_") or p.endswith("_test.py"))
         )
 
+    def _evaluate_step(self) -> Evaluation:
+        if self.sprint.grading == "at_claims":
+            return self._evaluation
+        return self._evaluate()
+
+    def _graded_manifest(self, snapshot: Manifest) -> Manifest:
+        return self._judged if self.sprint.grading == "at_claims" else snapshot
+
     def _evaluate(self) -> Evaluation:
+        self._judged = dict(self.manifest)
         copied, removed = self._overlay()
         key = hashlib.sha256(
             json.dumps([[(p, self.manifest[p]) for p in copied], removed]).encode()
