@@ -41,8 +41,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from undertow.envs.repo import pytest_grader, tampering
+from undertow.envs.repo.pytest_selection import ImportGraph, affected_tests
 from undertow.envs.repo.sprint import Evaluation, SprintEnv, SprintOptions, TaskResult
-from undertow.envs.sandbox import IsolatedRun, Manifest, SandboxProvider
+from undertow.envs.sandbox import IsolatedRun, Manifest, SandboxError, SandboxProvider
 from undertow.envs.sandbox.project_image import ImageSpec, ensure_image
 from undertow.envs.sandbox.provider import connect_docker
 from undertow.errors import UndertowError
@@ -178,6 +179,12 @@ def load_task_file(path: str | Path) -> tuple[TaskFile, Path]:
 OUTPUT_CHARACTERS = 1500
 
 
+def _overlay_key(manifest: Manifest, copied: list[str], removed: list[str]) -> str:
+    return hashlib.sha256(
+        json.dumps([[(p, manifest[p]) for p in copied], removed]).encode()
+    ).hexdigest()
+
+
 def _why_failing(
     failing: list[str], report: pytest_grader.SessionReport, run: IsolatedRun, command: str
 ) -> str:
@@ -309,6 +316,17 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
         self._stable: set[str] | None = None
         self._evaluations: dict[str, tuple[Evaluation, str]] = {}
         self._forgery = ""
+        self._last_run: (
+            tuple[dict[str, str], pytest_grader.SessionReport, IsolatedRun, list[str]] | None
+        ) = None
+        """The last trusted run's overlay (path -> digest), report, run and command."""
+        self._step_evaluation: tuple[str, Evaluation] | None = None
+        """The last incremental evaluation and its overlay key (never a verdict: claims and
+        the end take :attr:`_evaluations`, from full runs only)."""
+        self._sources: dict[str, str] = {}
+        """Source of the agent's files by digest (for the import graph)."""
+        self.grading_runs = 0
+        """pytest sessions run so far (one per evaluation that was not cached)."""
         return dict(self._files), text
 
     def _prepare_grading(self) -> None:
@@ -353,31 +371,86 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
         )
 
     def _evaluate_step(self) -> Evaluation:
+        """After a step: nothing (grading at claims), or only the test files that reach a
+        changed file by import (:mod:`undertow.envs.repo.pytest_selection`), their results
+        merged with the last run's; every test where the change cannot be placed."""
         if self.sprint.grading == "at_claims":
             return self._evaluation
-        return self._evaluate()
+        copied, removed = self._overlay()
+        key = _overlay_key(self.manifest, copied, removed)
+        if self._step_evaluation is not None and self._step_evaluation[0] == key:
+            return self._step_evaluation[1]
+        if key in self._evaluations or self._last_run is None or removed:
+            return self._evaluate()
+        state = {path: self.manifest[path] for path in copied}
+        before, last, run, argv = self._last_run
+        changed = {p for p in before.keys() | state.keys() if before.get(p) != state.get(p)}
+        everything = self._test_files()
+        tests = affected_tests(self._graph(copied), everything, changed)
+        if tests is None or len(tests) == len(everything):
+            return self._evaluate()
+        if tests:
+            report, run, argv = self._run_pytest(copied, removed, sorted(tests))
+            if report.problem:  # a crash or a forgery: judged on a full run
+                return self._evaluate()
+            kept = {k: v for k, v in last.passed.items() if k.split("::", 1)[0] not in tests}
+            failures = {k: v for k, v in last.failures.items() if k.split("::", 1)[0] not in tests}
+            last = pytest_grader.SessionReport(
+                passed=kept | report.passed, failures=failures | report.failures
+            )
+        self._last_run = (state, last, run, argv)
+        self._step_evaluation = (key, self._evaluation_from(last, run, argv))
+        self._forgery = ""
+        return self._step_evaluation[1]
 
     def _graded_manifest(self, snapshot: Manifest) -> Manifest:
         return self._judged if self.sprint.grading == "at_claims" else snapshot
 
     def _evaluate(self) -> Evaluation:
+        """Every hidden and visible test, in one pytest session (kept for the last overlay)."""
         self._judged = dict(self.manifest)
         copied, removed = self._overlay()
-        key = hashlib.sha256(
-            json.dumps([[(p, self.manifest[p]) for p in copied], removed]).encode()
-        ).hexdigest()
+        key = _overlay_key(self.manifest, copied, removed)
         if key not in self._evaluations:
-            self._evaluations = {key: self._run_grading(copied, removed)}
+            report, run, argv = self._run_pytest(copied, removed, self._test_files())
+            evaluation = self._evaluation_from(report, run, argv)
+            self._evaluations = {key: (evaluation, report.problem if report.forged else "")}
+            state = {path: self.manifest[path] for path in copied}
+            self._last_run = None if report.problem else (state, report, run, argv)
         evaluation, self._forgery = self._evaluations[key]
         return evaluation
+
+    def _test_files(self) -> list[str]:
+        return [*self._hidden, *self._visible_tests()]
+
+    def _graph(self, copied: list[str]) -> ImportGraph:
+        """The import graph of the grading tree: the repository as it started with the
+        agent's files over it, and the hidden tests."""
+        sources = {
+            p: c.decode(errors="replace") for p, c in self._files.items() if p.endswith(".py")
+        }
+        for path in copied:
+            digest = self.manifest[path]
+            if digest not in self._sources:
+                try:
+                    self._sources[digest] = self._sandbox().read_file(path)
+                except SandboxError:
+                    self._sources[digest] = "("  # unreadable: does not parse, so open
+            sources[path] = self._sources[digest]
+        sources |= {
+            dest: content.decode(errors="replace") for dest, content in self._hidden.items()
+        }
+        return ImportGraph({p: c for p, c in sources.items() if p.endswith(".py")})
 
     def _grading_anomalies(self) -> dict[str, str]:
         forgery = self._forgery
         return {REPORT_CHANNEL: f"forged test reports: {forgery}"} if forgery else {}
 
-    def _run_grading(self, copied: list[str], removed: list[str]) -> tuple[Evaluation, str]:
+    def _run_pytest(
+        self, copied: list[str], removed: list[str], tests: list[str]
+    ) -> tuple[pytest_grader.SessionReport, IsolatedRun, list[str]]:
         box = self._sandbox()
-        argv = ["python3", *pytest_grader.PYTEST_ARGS, *self._hidden, *self._visible_tests()]
+        argv = ["python3", *pytest_grader.PYTEST_ARGS, *tests]
         run = box.run_isolated(
             HIDDEN_TEST_SECONDS,
             mode="command",
@@ -392,7 +465,12 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
                 "LOGNAME": "grader",
             },
         )
-        report = pytest_grader.read_report(run)
+        self.grading_runs += 1
+        return pytest_grader.read_report(run), run, argv
+
+    def _evaluation_from(
+        self, report: pytest_grader.SessionReport, run: IsolatedRun, argv: list[str]
+    ) -> Evaluation:
         tasks = {}
         for task_id, expected in self._expected.items():
             failing = [test for test in expected if not report.ok(test)]
@@ -406,8 +484,7 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
         }
         if self._stable is None:
             self._stable = visible
-        evaluation = Evaluation(tasks=tasks, stable_failing=sorted(self._stable - visible))
-        return evaluation, report.problem if report.forged else ""
+        return Evaluation(tasks=tasks, stable_failing=sorted(self._stable - visible))
 
     @property
     def _expected_all(self) -> set[str]:
