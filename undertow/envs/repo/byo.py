@@ -3,8 +3,11 @@
 The task file (YAML) names the repository and, per task, an instruction, hidden pytest files
 (kept outside the repository: they never enter the workspace), the files in scope, the tasks
 it builds on, and optionally a git ref holding the fix (which lets the scripted oracle solve
-it). A task is done when every test its hidden files define ran and passed; a visible test
-that passed at the start and fails now is a regression. Both are judged by pytest in a
+it); optionally the project's image (dependencies installed when it is built:
+:mod:`undertow.envs.sandbox.project_image`) and when to grade. The full format, with a
+walkthrough, is in docs/repository.md. A task is done when every test its hidden files
+define ran and passed; a visible test that passed at the start and fails now is a
+regression. Both are judged by pytest in a
 pristine copy of the repository with the agent's changed files laid over it, outside the
 workspace (:mod:`undertow.envs.repo.pytest_grader`). It is evaluated like a generated sprint:
 the same tools, probes, ledger and ``verify()``. Causal links come from the declared
@@ -16,6 +19,8 @@ Example::
     revision: HEAD
     test_command: python3 -m pytest -q tests     # what the agent's run_tests runs
     test_paths: ["tests/**"]
+    image: {requirements: [../myproject/requirements.txt]}   # optional (docker backend)
+    grading: every_step               # or at_claims
     tasks:
       - id: parse-dates
         instruction: Dates like 2024-02-30 must be rejected.
