@@ -143,7 +143,7 @@ def choose_sandbox(request: RunRequest, suite: Suite, console: Console) -> str:
             "(docs/grading-and-containment.md)"
         )
         return "local"
-    problem = docker_unusable_reason(suite.image or DEFAULT_IMAGE)
+    problem = docker_unusable_reason()
     if problem is not None:
         raise SuiteError(
             f"the model-driven agents ({names}) run in the docker sandbox unless you choose "
