@@ -587,7 +587,7 @@ class Session:
 
     def _answer(self, handler: _Handler) -> Answer:
         if self.closed:
-            return _error(503, "the episode is over")
+            return _error(410, "the episode is over")
         if self.uid is not None and tcp_peer_uid(self.port, handler.client_address[1]) != self.uid:
             return _error(403, "only the CLI's own processes may use this endpoint")
         if handler.headers.get("Authorization", "") != f"Bearer {self.key}":
@@ -670,7 +670,7 @@ class Session:
                 break
         with self._lock:
             self._waiting.pop(pending.id, None)
-        return pending.answer or _error(503, "the episode is over")
+        return pending.answer or _error(410, "the episode is over")
 
     def wait(self, timeout: float) -> dict[str, Any] | None:
         """The next event, waiting up to ``timeout`` seconds: a request (``exec``, ``tool``,

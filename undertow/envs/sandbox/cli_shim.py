@@ -27,6 +27,7 @@ import json
 import os
 import shlex
 import sys
+import time
 import urllib.error
 import urllib.request
 from typing import Any, NoReturn
@@ -34,6 +35,9 @@ from typing import Any, NoReturn
 FOLDER = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 REAL_SHELLS = {"sh": "/bin/sh", "bash": "/bin/bash"}
 RELAY_FAILED = 125
+BUSY = 503
+BUSY_RETRIES = 50
+BUSY_PAUSE_SECONDS = 0.1
 
 
 def _fail(message: str, code: int = RELAY_FAILED) -> NoReturn:
@@ -53,18 +57,22 @@ def _post(path: str, payload: dict[str, Any]) -> dict[str, Any]:
         headers={"Authorization": f"Bearer {session['key']}", "Content-Type": "application/json"},
     )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(request) as response:
-            answer: dict[str, Any] = json.load(response)
-    except urllib.error.HTTPError as exc:
+    for attempt in range(BUSY_RETRIES + 1):
         try:
-            message = json.load(exc)["error"]["message"]
-        except (ValueError, KeyError, TypeError):
-            message = str(exc)
-        _fail(f"the relay refused the request: {message}")
-    except (OSError, ValueError) as exc:
-        _fail(f"the relay could not be reached ({exc})")
-    return answer
+            with opener.open(request) as response:
+                answer: dict[str, Any] = json.load(response)
+                return answer
+        except urllib.error.HTTPError as exc:
+            try:
+                message = json.load(exc)["error"]["message"]
+            except (ValueError, KeyError, TypeError):
+                message = str(exc)
+            if exc.code != BUSY or attempt == BUSY_RETRIES:
+                _fail(f"the relay refused the request: {message}")
+        except (OSError, ValueError) as exc:
+            _fail(f"the relay could not be reached ({exc})")
+        time.sleep(BUSY_PAUSE_SECONDS)  # the relay serves a bounded number at once
+    raise AssertionError("unreachable")
 
 
 def _report(answer: dict[str, Any]) -> NoReturn:
