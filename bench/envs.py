@@ -45,6 +45,9 @@ def run(seeds: int) -> list[dict[str, Any]]:
     cases: list[tuple[str, BehaviourEnv, str]] = [
         ("helpdesk-100", HelpdeskEnv(), "oracle"),
         ("helpdesk-100", HelpdeskEnv(), "sloppy"),
+        ("helpdesk-hard", HelpdeskEnv(difficulty=3), "oracle"),
+        ("helpdesk-hard", HelpdeskEnv(difficulty=3), "sloppy"),
+        ("helpdesk-hard", HelpdeskEnv(difficulty=3), "surface"),
         ("orchestra", OrchestraEnv(difficulty=3), "oracle"),
         ("orchestra", OrchestraEnv(difficulty=3), "sloppy"),
         ("repo-local", RepoEnv(sandbox="local"), "oracle"),

@@ -23,21 +23,24 @@ from rich.table import Table
 
 import undertow.envs  # noqa: F401
 from undertow.agents.registry import make_agent
+from undertow.envs.base import BehaviourEnv
 from undertow.record import EpisodeKey, Role, Trajectory
 from undertow.rollout import Limits, rollout
 
 AGENTS = ("noop", "surface", "sloppy", "oracle")
 FAMILIES: dict[str, dict[str, Any]] = {
     "repo": {"env": "undertow/Repo-v0", "options": {"sandbox": "local"}, "levels": [0, 1, 2, 3]},
-    "helpdesk": {"env": "undertow/Helpdesk-v0", "options": {}, "levels": [0, 1, 2, 3]},
-    "orchestra": {"env": "undertow/Orchestra-v0", "options": {}, "levels": [0, 1, 2, 3]},
+    "helpdesk": {"env": "undertow/Helpdesk-v0", "options": {}, "levels": [0, 1, 2, 3, 4]},
+    "orchestra": {"env": "undertow/Orchestra-v0", "options": {}, "levels": [0, 1, 2, 3, 4]},
 }
-"""Each family's env, its fixed options, and the difficulty levels to climb."""
+"""Each family's env, its fixed options, and the difficulty levels to climb (the orchestra's
+hard tier is 3 and 4)."""
 LIMITS = Limits(max_steps=100_000, wall_seconds=3600)
 
 
 def play(env_id: str, options: dict[str, Any], agent_id: str, seed: int) -> Trajectory:
     env = gymnasium.make(env_id, **options).unwrapped
+    assert isinstance(env, BehaviourEnv), env_id
     agent_options = {"p": 0.3, "seed": seed} if agent_id == "sloppy" else {}
     try:
         key = EpisodeKey(scenario="ladder", seed=seed, agent=agent_id)
@@ -51,7 +54,7 @@ def rung(family: str, level: int, agent_id: str, seeds: int) -> dict[str, Any]:
     options = {**spec["options"], "difficulty": level}
     runs = [play(spec["env"], options, agent_id, seed) for seed in range(seeds)]
     roles: Counter[str] = Counter(e.role.value for t in runs for e in t.ledger)
-    scored = [t for t in runs if t.outcome is not None]
+    scored = [t.outcome.score for t in runs if t.outcome is not None]
     return {
         "family": family,
         "difficulty": level,
@@ -59,7 +62,7 @@ def rung(family: str, level: int, agent_id: str, seeds: int) -> dict[str, Any]:
         "worlds": seeds,
         "errored": sum(t.outcome is None for t in runs),
         "success": sum(bool(t.outcome and t.outcome.success) for t in runs) / seeds,
-        "score": statistics.fmean(t.outcome.score for t in scored) if scored else None,
+        "score": statistics.fmean(scored) if scored else None,
         "steps": statistics.fmean(len(t.steps) for t in runs),
         "errors_by_role": {role.value: roles[role.value] / seeds for role in Role},
     }

@@ -139,6 +139,13 @@ def run_suite(
     resume: Annotated[
         Path | None, typer.Option(help="Finish an interrupted run in this directory.")
     ] = None,
+    retry_errored: Annotated[
+        bool, typer.Option(help="With --resume: play the errored episodes again.")
+    ] = False,
+    max_error_rate: Annotated[
+        float | None,
+        typer.Option(help="Fail the run (exit 3) if a larger share of its episodes errored."),
+    ] = None,
 ) -> None:
     """Run a suite: every episode, with limits, into a run directory; then print a summary."""
     from undertow.app.run import RunRequest, start_run
@@ -156,6 +163,8 @@ def run_suite(
         address=address,
         out=out,
         resume=resume,
+        retry_errored=retry_errored,
+        max_error_rate=max_error_rate,
     )
     start_run(request, console)
 
@@ -329,7 +338,7 @@ def main(argv: list[str] | None = None) -> None:
         app(args=argv)
     except (UndertowError, TrajectoryFormatError) as exc:
         errors.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False)
-        sys.exit(2)
+        sys.exit(getattr(exc, "exit_code", 2))
     except KeyboardInterrupt:
         errors.print("interrupted")
         sys.exit(130)

@@ -2,7 +2,10 @@
 
 
 class UndertowError(Exception):
-    """A problem the user can act on. The command line prints its message without a traceback."""
+    """A problem the user can act on. The command line prints its message without a traceback
+    and exits with ``exit_code``."""
+
+    exit_code = 2
 
 
 class HarnessError(UndertowError):

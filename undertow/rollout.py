@@ -12,6 +12,7 @@ ends the episode as ``errored``, with its partial steps, the cause and the ledge
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import time
 import traceback
@@ -51,6 +52,17 @@ class Limits(BaseModel):
 StepObserver = Callable[[BehaviourEnv[Any, Any], Step], None]
 
 
+def agent_seed(key: EpisodeKey) -> int:
+    """The seed of the agent's randomness for this episode, given to ``agent.reset``: the world's
+    seed for trial 0 (so single-trial results never change), and for a later trial a seed
+    derived from the world's seed and the trial. The world itself is always made from
+    ``key.seed``: trials of one world differ only in what the agent draws."""
+    if key.trial == 0:
+        return key.seed
+    digest = hashlib.sha256(f"undertow-trial:{key.seed}:{key.trial}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
 def rollout(
     env: BehaviourEnv[Any, Any],
     agent: Agent,
@@ -62,8 +74,9 @@ def rollout(
     observe: StepObserver | None = None,
 ) -> Trajectory:
     """Play one episode of ``env`` (made, not yet reset; the caller closes it) with ``agent``,
-    the world given by ``key.seed`` (and ``options``, passed to ``reset``), to its end or a
-    limit. ``observe`` is called after every step with the env and the recorded step."""
+    the world given by ``key.seed`` (and ``options``, passed to ``reset``), the agent seeded
+    with :func:`agent_seed`, to its end or a limit. ``observe`` is called after every step
+    with the env and the recorded step."""
     limits = limits or Limits()
     trajectory = Trajectory(
         key=key,
@@ -83,7 +96,8 @@ def rollout(
         attach = getattr(agent, "attach_sandbox", None)
         if attach is not None:  # an agent that runs inside the env's sandbox (``cli``)
             attach(_agent_sandbox(env))
-        agent.reset(observation["text"], env.tools(), key.seed, plan=plan)
+        trajectory.metadata["agent_seed"] = agent_seed(key)
+        agent.reset(observation["text"], env.tools(), agent_seed(key), plan=plan)
         status = EpisodeStatus.TRUNCATED
         memory = getattr(agent, "memory", None)
         step_extra = getattr(agent, "step_extra", None)

@@ -126,3 +126,13 @@ def test_schema_can_travel_in_llama_cpps_json_object_form() -> None:
 def test_an_unknown_schema_format_is_refused() -> None:
     with pytest.raises(ValueError, match="schema_format must be one of json_schema, json_object"):
         LLMClient("openai/x", schema_format="yaml")
+
+
+def test_the_sampling_seed_is_sent_where_the_provider_takes_one() -> None:
+    with FakeLLMServer([Reply(content="ok")]) as server:
+        client(server, seed=1234, temperature=0.7).complete(HELLO, [])
+        client(server).complete(HELLO, [])
+    seeded, unseeded = server.log.requests
+    assert seeded["seed"] == 1234 and seeded["temperature"] == 0.7
+    assert "seed" not in unseeded and unseeded["temperature"] == 0
+    assert not LLMClient("anthropic/claude-3-5-sonnet-20240620", seed=1).takes_seed

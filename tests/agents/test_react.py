@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,28 @@ def test_fifty_episodes_complete_under_twenty_percent_faults(tmp_path: Path) -> 
     faults_served = sum(n for kind, n in server.log.outcomes.items() if kind != "ok")
     # Every fault was retried; a reply slowed past the client's timeout by load is one more.
     assert faults_served > 0 and retries >= faults_served
+
+
+def test_trials_reach_the_model_as_sampling_seeds_at_the_trial_temperature(tmp_path: Path) -> None:
+    """Two worlds, three trials each: every episode samples with its own seed (trial 0: the
+    world's seed), at the documented temperature, from the same world."""
+    from undertow.rollout import agent_seed
+    from undertow.scenarios.suite import TRIAL_TEMPERATURE
+
+    finish = [Reply(tool="finish", args={"confidence": 0.5, "report": "done"})]
+    with FakeLLMServer(finish) as server:
+        text = SUITE.replace("API_BASE", server.url).replace("SEEDS", "0-1")
+        suite = expand(parse_suite(text + "trials: 3\n", "test"))
+        store = RunStore.create(tmp_path / "run", text, {"seeds": {}}, len(suite))
+        run_episodes(suite, store, provider=open_provider("local"))
+    seeds = sorted(request["seed"] for request in server.log.requests)
+    assert seeds == sorted(agent_seed(episode.key) for episode in suite)
+    assert {0, 1} <= set(seeds) and len(set(seeds)) == 6
+    assert {request["temperature"] for request in server.log.requests} == {TRIAL_TEMPERATURE}
+    tasks = defaultdict(set)
+    for trajectory in store.trajectories():
+        tasks[trajectory.key.seed].add(trajectory.task)
+    assert all(len(texts) == 1 for texts in tasks.values())
 
 
 def test_the_window_moves_in_blocks_so_the_prompt_prefix_stays_the_same() -> None:

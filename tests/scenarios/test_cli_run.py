@@ -82,6 +82,8 @@ BAD_COMMANDS = [
     (["run", "--resume", "{tmp}"], "has no manifest.json"),
     (["run", "{suite}", "--resume", "{tmp}"], "give no suite or overrides with it"),
     (["run", "{suite}", "--out", "{tmp}"], "exists and is not empty"),
+    (["run", "{suite}", "--retry-errored"], "--retry-errored plays a run's errored episodes"),
+    (["run", "{suite}", "--max-error-rate", "2"], "--max-error-rate is a share of the episodes"),
     (["show", "{tmp}/missing"], "no run directory"),
     (["list", "planets"], "cannot list 'planets'"),
 ]
@@ -121,22 +123,60 @@ def test_bad_suite_file_names_file_field_and_line(
     assert f"{bad}: scenarios.0.limits.max_steps (line 7)" in " ".join(stderr.split())
 
 
+def test_too_many_errored_episodes_fail_the_run_and_a_retry_finishes_it(
+    capsys: pytest.CaptureFixture[str],
+    suite_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from undertow.agents.registry import make_agent
+
+    def unreachable(agent_id: str, options: dict) -> object:
+        if agent_id == "oracle":
+            raise ConnectionError("model endpoint unreachable")
+        return make_agent(agent_id, options)
+
+    monkeypatch.setattr("undertow.scenarios.runner.make_agent", unreachable)
+    out = tmp_path / "run"
+    code, stdout, stderr = undertow(
+        capsys, "run", str(suite_file), "--out", str(out), "--sandbox", "local",
+        "--max-error-rate", "0.25",
+    )  # fmt: skip
+    message = " ".join(stderr.split())
+    assert code == 3, stderr
+    assert "the run failed: 2 of 4 episodes errored (50%), more than the cap of 25%" in message
+    assert f"undertow run --resume {out} --retry-errored" in message
+    assert "Traceback" not in stdout + stderr
+    assert "2 of 4 episodes errored (counted as failures)" in " ".join(stdout.split())
+    assert (out / "report.html").is_file(), "the scores and report are written all the same"
+    monkeypatch.undo()
+    code, stdout, stderr = undertow(capsys, "run", "--resume", str(out), "--retry-errored")
+    assert code == 0, stderr
+    assert len(RunStore.open(out).read().trajectories) == 6
+    code, stdout, _ = undertow(capsys, "show", str(out))
+    assert code == 0 and "2 errored records were superseded by their retries" in stdout
+    assert stdout.count("/oracle/0") == 2 and stdout.count("completed") == 4
+
+
 @pytest.mark.slow
 def test_run_killed_with_sigkill_resumes_to_exactly_forty(tmp_path: Path) -> None:
     suite = tmp_path / "forty.yaml"
     suite.write_text(TINY.replace("seeds: {public: 0, held_out: [5]}", "seeds: {public: 0-19}"))
     out = tmp_path / "run"
     command = [sys.executable, "-c", "from undertow.cli import main; main()"]
-    runner = subprocess.Popen(
-        [*command, "run", str(suite), "--out", str(out), "--sandbox", "local"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline:
-        stored = out / "trajectories.jsonl"
-        if stored.exists() and stored.read_bytes().count(b"\n") >= 12:
-            break
+    said = tmp_path / "runner.log"
+    with open(said, "wb") as log:
+        runner = subprocess.Popen(
+            [*command, "run", str(suite), "--out", str(out), "--sandbox", "local"],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 1800  # a hang guard, not a speed limit
+    stored = out / "trajectories.jsonl"
+    while not (stored.exists() and stored.read_bytes().count(b"\n") >= 12):
+        output = said.read_text(errors="replace")[-3000:]
+        assert runner.poll() is None, f"the run ended before 12 episodes:\n{output}"
+        assert time.monotonic() < deadline, f"the run stored no 12 episodes:\n{output}"
         time.sleep(0.2)
     os.kill(runner.pid, signal.SIGKILL)
     runner.wait()

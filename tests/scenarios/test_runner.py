@@ -7,12 +7,14 @@ from typing import Any
 
 import pytest
 
+from undertow.agents.registry import make_agent
 from undertow.agents.scripted import OracleAgent
 from undertow.envs.sandbox import open_provider
 from undertow.record import CANARY, EpisodeStatus, Usage
 from undertow.record.store import RunStore
-from undertow.scenarios.runner import run_episode, run_episodes
+from undertow.scenarios.runner import latest_records, pending, run_episode, run_episodes
 from undertow.scenarios.suite import Episode, expand, parse_suite
+from undertow.scoring.view import read_views
 
 SUITE = """
 name: runner-test
@@ -132,6 +134,49 @@ def test_unknown_agent_in_a_run_is_an_errored_episode(tmp_path: Path) -> None:
     assert result.errored == 1
     (trajectory,) = store.trajectories()
     assert "unknown agent 'ghost'" in (trajectory.error or "")
+
+
+class Flaky:
+    """make_agent that fails for the oracle while ``failing`` (a dead endpoint, say)."""
+
+    def __init__(self) -> None:
+        self.failing = True
+
+    def __call__(self, agent_id: str, options: dict[str, Any]) -> Any:
+        if self.failing and agent_id == "oracle":
+            raise ConnectionError("model endpoint unreachable")
+        return make_agent(agent_id, options)
+
+
+def test_retrying_errored_episodes_supersedes_their_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The store is append-only: the retried episodes are appended, and every reader (the
+    store's latest records, the scorers' views) keeps the latest record of each episode."""
+    flaky = Flaky()
+    monkeypatch.setattr("undertow.scenarios.runner.make_agent", flaky)
+    planned = episodes()
+    store = RunStore.create(tmp_path / "run", SUITE, {"seeds": {}}, len(planned))
+    provider = open_provider("local")
+    first = run_episodes(planned, store, provider=provider)
+    assert (first.errored, first.completed) == (2, 2)
+    again = run_episodes(planned, store, provider=provider)
+    assert again.skipped == 4, "a plain resume never repeats an episode, errored or not"
+    assert pending(planned, store, retry_errored=True) == [
+        e for e in planned if e.key.agent == "oracle"
+    ]
+    flaky.failing = False
+    retried = run_episodes(planned, store, provider=provider, retry_errored=True)
+    assert (retried.completed, retried.skipped) == (2, 2)
+    assert len(store.read().trajectories) == 6  # nothing rewritten: two records appended
+    latest = latest_records(store.trajectories())
+    assert len(latest) == 4 and all(t.status is not EpisodeStatus.ERRORED for t in latest)
+    views, _ = read_views(store.trajectories_path)
+    assert sorted(v.episode_key for v in views) == sorted(
+        (e.key.scenario, e.key.variant, e.key.seed, e.key.agent, e.key.trial) for e in planned
+    )
+    assert all(v.success for v in views if v.agent == "oracle")
+    assert pending(planned, store, retry_errored=True) == []
 
 
 @pytest.mark.parametrize("parallel", [1, 3])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from undertow.scenarios.suite import (
+    TRIAL_TEMPERATURE,
     SuiteError,
     builtin_suites,
     expand,
@@ -55,6 +56,36 @@ def test_difficulty_axis_names_variants() -> None:
     assert variants == {"d0": 0, "d2": 2}
 
 
+def test_horizon_axis_varies_the_length_within_each_scenario() -> None:
+    suite = parse_suite(
+        MINIMAL + "variants: {difficulty: [1], horizon: {option: tickets, values: [2, 4, 8]}}\n",
+        "t",
+    )
+    variants = {
+        e.key.variant: (e.options["difficulty"], e.options["tickets"]) for e in expand(suite)
+    }
+    assert variants == {"d1-tickets2": (1, 2), "d1-tickets4": (1, 4), "d1-tickets8": (1, 8)}
+    perturbed = parse_suite(
+        MINIMAL + "variants: {perturb: [true], horizon: {option: tickets, values: [3]}}\n", "t"
+    )
+    assert {e.key.variant for e in expand(perturbed)} == {"tickets3-perturbed"}
+
+
+def test_llm_agents_sample_at_a_documented_temperature_when_trials_vary() -> None:
+    agents = (
+        "agents: [oracle, {id: react, options: {model: openai/m}}, "
+        "{id: plan-act-reflect, name: cold, options: {model: openai/m, temperature: 0.2}}]"
+    )
+    text = MINIMAL.replace("agents: [oracle, noop]", agents)
+    options = {e.key.agent: e.agent.options for e in expand(parse_suite(text + "trials: 3\n", "t"))}
+    assert TRIAL_TEMPERATURE == 0.7  # the value the README documents
+    assert options["react"] == {"model": "openai/m", "temperature": TRIAL_TEMPERATURE}
+    assert options["cold"]["temperature"] == 0.2  # the suite's own choice is kept
+    assert options["oracle"] == {}
+    single = {e.key.agent: e.agent.options for e in expand(parse_suite(text, "t"))}
+    assert "temperature" not in single["react"]  # one trial: the client's default (0)
+
+
 def test_builtin_smoke_suite_loads() -> None:
     assert "smoke" in builtin_suites()
     suite, text = load_suite("smoke")
@@ -85,6 +116,11 @@ BAD_SUITES = [
     (MINIMAL.replace("[oracle, noop]", "[oracle, oracle]"), "agent names ['oracle'] repeat"),
     (MINIMAL.replace("{tickets: 2}", "{tikets: 2}"), "options ['tikets'] are not options"),
     (MINIMAL.replace("name: tiny", "name: 'has space'"), "name (line 2): String should match"),
+    (
+        MINIMAL + "variants: {horizon: {option: tikets, values: [2, 4]}}\n",
+        "variants.horizon on repo: options ['tikets'] are not options of undertow/Repo-v0",
+    ),
+    (MINIMAL + "max_error_rate: 1.5\n", "max_error_rate (line 9): Input should be less than"),
 ]
 
 

@@ -1,9 +1,14 @@
-"""Calibration metrics: hand-computed cases and sklearn as the reference."""
+"""Calibration metrics: hand-computed cases, sklearn and scipy as the reference, the
+expectation over tie orders by brute force, and intervals that resample worlds."""
 
 from __future__ import annotations
 
+import itertools
+import math
+
 import numpy as np
 import pytest
+from scipy.stats import hypergeom
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from undertow.scoring import calibration as cal
@@ -108,3 +113,119 @@ def test_inputs_are_checked() -> None:
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         cal.brier_score([1.5], [1])
     assert cal.brier_score([], []) is None
+
+
+# ---- ties: every figure is the expectation over the orders of tied confidences -------------
+
+
+def by_every_tie_order(confidence: np.ndarray, outcome: np.ndarray) -> dict[str, float]:
+    """The figures averaged over every ordering of the items (ties broken each possible way)."""
+    n = confidence.size
+    figures: dict[str, list[float]] = {"aurc": [], "e_aurc": [], "a80": [], "a90": [], "mass": []}
+    for order in itertools.permutations(range(n)):
+        rank = {item: position for position, item in enumerate(order)}
+        ranked = outcome[sorted(range(n), key=lambda i: (-confidence[i], rank[i]))]
+        risk = np.cumsum(1 - ranked) / np.arange(1, n + 1)
+        optimal = np.maximum(0, np.arange(1, n + 1) - outcome.sum()) / np.arange(1, n + 1)
+        figures["aurc"].append(risk.mean())
+        figures["e_aurc"].append(risk.mean() - optimal.mean())
+        figures["a80"].append(ranked[: max(1, math.ceil(0.8 * n - 1e-9))].mean())
+        figures["a90"].append(ranked[: max(1, math.ceil(0.9 * n - 1e-9))].mean())
+        ascending = sorted(range(n), key=lambda i: (confidence[i], rank[i]))
+        figures["mass"].append(
+            sum(
+                len(chunk) / n * abs(outcome[chunk].mean() - confidence[chunk].mean())
+                for chunk in np.array_split(np.array(ascending), min(3, n))
+            )
+        )
+    return {name: float(np.mean(values)) for name, values in figures.items()}
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tied_figures_are_the_expectation_over_tie_orders(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 8))
+    confidence = rng.choice([0.3, 0.6, 0.9], size=n)
+    outcome = rng.integers(0, 2, size=n)
+    expected = by_every_tie_order(confidence, outcome)
+    curve = cal.risk_coverage(confidence, outcome)
+    assert curve is not None
+    assert curve.aurc == pytest.approx(expected["aurc"], abs=1e-12)
+    assert curve.e_aurc == pytest.approx(expected["e_aurc"], abs=1e-12)
+    assert curve.accuracy_at_80 == pytest.approx(expected["a80"], abs=1e-12)
+    assert curve.accuracy_at_90 == pytest.approx(expected["a90"], abs=1e-12)
+    mass = cal.expected_calibration_error(confidence, outcome, bins=3, strategy="mass")
+    assert mass == pytest.approx(expected["mass"], abs=1e-12)
+
+
+def test_the_issues_case_reversing_the_records_changes_no_figure() -> None:
+    """All confidences tied (as scripted agents state them): the old AURC went from 0.396 to
+    0.009 when the file was reversed; now both orders give one value, the expectation."""
+    confidence = np.full(40, 0.9)
+    outcome = np.array([1] * 24 + [0] * 16)
+    forward = cal.risk_coverage(confidence, outcome)
+    backward = cal.risk_coverage(confidence[::-1], outcome[::-1])
+    assert forward is not None and backward is not None
+    assert forward == backward
+    assert forward.aurc == pytest.approx(16 / 40)  # a random order's risk is the base rate
+    assert forward.risk == pytest.approx([16 / 40] * 40)
+    for strategy in ("mass", "width"):
+        assert cal.expected_calibration_error(
+            confidence, outcome, strategy=strategy
+        ) == cal.expected_calibration_error(confidence[::-1], outcome[::-1], strategy=strategy)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_any_shuffle_of_many_tied_items_gives_the_same_figures(seed: int) -> None:
+    confidence, outcome = random_points(seed, n=500)  # 11 levels: every figure has ties
+    order = np.random.default_rng(seed + 100).permutation(500)
+    first = cal.risk_coverage(confidence, outcome)
+    second = cal.risk_coverage(confidence[order], outcome[order])
+    assert first is not None and second is not None
+    assert second.aurc == pytest.approx(first.aurc, abs=1e-12)
+    assert second.accuracy_at_90 == pytest.approx(first.accuracy_at_90, abs=1e-12)
+    assert cal.expected_calibration_error(
+        confidence[order], outcome[order], strategy="mass"
+    ) == pytest.approx(cal.expected_calibration_error(confidence, outcome, strategy="mass"))
+
+
+@pytest.mark.parametrize(("population", "marked", "drawn"), [(10, 4, 3), (50, 30, 20), (7, 0, 4)])
+def test_hypergeometric_law_matches_scipy(population: int, marked: int, drawn: int) -> None:
+    log_f = np.r_[0.0, np.cumsum(np.log(np.arange(1, population + 1)))]
+    ours = cal.hypergeometric_pmf(population, marked, drawn, log_f)
+    reference = hypergeom(population, marked, drawn).pmf(np.arange(drawn + 1))
+    assert ours == pytest.approx(reference, abs=1e-12)
+
+
+# ---- intervals over worlds ------------------------------------------------------------------
+
+
+def test_ece_and_brier_have_intervals_over_worlds() -> None:
+    """Eighteen ticket claims in six worlds: the ECE is a number with a wide interval."""
+    confidence = [0.9] * 18
+    outcome = [1, 1, 0, 1, 0, 0, 1, 1, 1, 0, 1, 0, 1, 1, 0, 1, 0, 1]
+    worlds = [i // 3 for i in range(18)]
+    ece = cal.ece_interval(confidence, outcome, worlds)
+    assert ece.value == pytest.approx(abs(0.9 - 11 / 18))
+    assert ece.worlds == 6
+    assert ece.low is not None and ece.high is not None
+    assert ece.low < ece.value < ece.high and ece.high - ece.low > 0.2
+    brier = cal.brier_interval(confidence, outcome, worlds)
+    assert brier.value == pytest.approx(brier_score_loss(outcome, confidence))
+    assert brier.low < brier.value < brier.high  # type: ignore[operator]
+
+
+def test_repeating_every_world_does_not_narrow_the_ece_interval() -> None:
+    confidence, outcome = random_points(7, n=60)
+    worlds = [i // 5 for i in range(60)]
+    once = cal.ece_interval(confidence, outcome, worlds)
+    twice = cal.ece_interval(
+        np.r_[confidence, confidence], np.r_[outcome, outcome], worlds + worlds
+    )
+    assert (twice.value, twice.low, twice.high) == pytest.approx((once.value, once.low, once.high))
+
+
+def test_one_world_has_no_interval() -> None:
+    ece = cal.ece_interval([0.5, 0.7], [1, 0], [0, 0])
+    assert ece.value is not None and ece.low is None and "one world" in (ece.why or "")
+    assert cal.ece_interval([], [], []).why == "not estimable: no confidence was stated"

@@ -1,7 +1,9 @@
-"""undertow compare: a real difference is called, no difference is not, bad input is named."""
+"""undertow compare: a real difference is called, no difference is not, too few worlds call
+nothing, bad input is named."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,8 @@ import pytest
 from tests.helpers import run_undertow
 from tests.scoring.runs import FAMILIES, make_run
 from undertow.errors import UndertowError
-from undertow.scoring.comparison import compare_runs, episode_brier, verdict, write_comparison
+from undertow.scoring.comparison import compare_runs, write_comparison
+from undertow.scoring.paired import episode_brier, verdict
 from undertow.scoring.view import EpisodeView
 
 SEEDS = "{public: 0-9}"
@@ -29,15 +32,18 @@ def pair(result: dict, a: str, b: str) -> dict:
     return next(c for c in result["comparisons"] if {c["a"], c["b"]} == {a, b})
 
 
-def test_oracle_against_sloppy_is_significant(two_runs: tuple[Path, Path]) -> None:
+def test_oracle_against_sloppy_is_called(two_runs: tuple[Path, Path]) -> None:
     result = compare_runs([two_runs[0]])
     comparison = pair(result, "oracle", "sloppy")
-    assert comparison["pairs"] == 10
+    assert comparison["worlds"] == 10
     success = comparison["metrics"]["success"]
-    assert success["significant"] and success["mean"] > 0 and comparison["a"] == "oracle"
-    assert comparison["metrics"]["errors"]["significant"]
+    assert success["called"] and success["value"] > 0 and comparison["a"] == "oracle"
+    assert success["p_adjusted"] < 0.05 and success["worlds"] == 10
+    assert comparison["metrics"]["errors_per_100_steps"]["called"]
     assert verdict("success", success, "oracle", "sloppy") == "oracle higher (better)"
     assert comparison["mcnemar_p"] < 0.05
+    assert result["differences_tested"] > 0
+    assert f"{result['differences_tested']} differences tested" in result["note"]
 
 
 def test_the_same_agent_on_the_same_seeds_twice_shows_no_difference(
@@ -46,8 +52,8 @@ def test_the_same_agent_on_the_same_seeds_twice_shows_no_difference(
     result = compare_runs(list(two_runs), agents=["sloppy"])
     assert set(result["contenders"]) == {"sloppy@first", "sloppy@second"}
     (comparison,) = result["comparisons"]
-    assert comparison["pairs"] == 10
-    assert not any(d and d["significant"] for d in comparison["metrics"].values())
+    assert comparison["worlds"] == 10
+    assert not any(d["called"] for d in comparison["metrics"].values())
     first, second = (result["contenders"][c]["values"] for c in ("sloppy@first", "sloppy@second"))
     assert first == second, "same episodes, same intervals"
 
@@ -59,6 +65,23 @@ def test_episode_brier_by_hand() -> None:
         subtasks={"T1": True, "T2": False}, subtask_claims={"T1": 0.8, "T2": 0.6, "T3": 0.9},
     )  # fmt: skip
     assert episode_brier(view) == pytest.approx(((0.8 - 1) ** 2 + 0.6**2) / 2)
+
+
+def test_too_few_worlds_call_nothing(two_runs: tuple[Path, Path], tmp_path: Path) -> None:
+    """The same two agents on three of the worlds: the differences are real, but three worlds
+    cannot show it, and the output says so."""
+    few = tmp_path / "few"
+    few.mkdir()
+    lines = (two_runs[0] / "trajectories.jsonl").read_text().splitlines(keepends=True)
+    kept = [line for line in lines if json.loads(line.split("\t", 1)[1])["key"]["seed"] < 3]
+    (few / "trajectories.jsonl").write_text("".join(kept))
+    comparison = pair(compare_runs([few]), "oracle", "sloppy")
+    assert comparison["worlds"] == 3
+    for metric, difference in comparison["metrics"].items():
+        assert not difference["called"], metric
+        if difference["value"] is not None:
+            assert difference["why_not_called"] == "not enough worlds (3 < 10)"
+            assert verdict(metric, difference, "oracle", "sloppy") == "not enough worlds (3 < 10)"
 
 
 def test_compare_writes_json_and_html(two_runs: tuple[Path, Path], tmp_path: Path) -> None:

@@ -1,17 +1,21 @@
-"""Compounding metrics on hand-built ledgers."""
+"""Compounding metrics on hand-built ledgers; the first-error median against lifelines."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+from lifelines import KaplanMeierFitter
 
 from undertow.scoring.compounding import (
     cascade,
     error_free_horizon,
+    first_error_median,
     first_error_step,
     kaplan_meier,
     recovery,
     silent_failure,
 )
+from undertow.scoring.score import compounding_block
 from undertow.scoring.view import EpisodeView, ErrorView
 
 
@@ -22,12 +26,16 @@ def error(
 
 
 def episode(
-    steps: int, ledger: list[ErrorView], success: bool = False, claim: bool = False
+    steps: int,
+    ledger: list[ErrorView],
+    success: bool = False,
+    claim: bool = False,
+    seed: int = 0,
 ) -> EpisodeView:
     return EpisodeView(
         scenario="s",
         variant="original",
-        seed=0,
+        seed=seed,
         agent="a",
         trial=0,
         held_out=False,
@@ -94,3 +102,60 @@ def test_kaplan_meier_hand_case() -> None:
     ]
     assert [p.survival for p in curve] == pytest.approx([1, 1 / 3, 1 / 3, 1 / 3])
     assert curve[1].hazard == pytest.approx(2 / 3)
+
+
+def lifelines_median(episodes: list[EpisodeView]) -> float:
+    """lifelines counts an item censored at t as at risk at t; ours is error-free for steps
+    0..L-1, so it is censored at L - 1."""
+    durations, observed = [], []
+    for e in episodes:
+        first = first_error_step(e.ledger)
+        durations.append(e.steps - 1 if first is None else first)
+        observed.append(first is not None)
+    return float(KaplanMeierFitter().fit(durations, observed).median_survival_time_)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_first_error_median_matches_lifelines(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    episodes = []
+    for number in range(40):
+        steps = int(rng.integers(5, 60))
+        first = int(rng.integers(0, 80))
+        ledger = [error("E1", first)] if first < steps else []
+        episodes.append(episode(steps, ledger, seed=number))
+    found = first_error_median(episodes, list(range(40)))
+    expected = lifelines_median(episodes)
+    if np.isinf(expected):
+        assert found.value is None and "not reached" in (found.why or "")
+    else:
+        assert found.value == expected
+        assert found.low is not None and found.low <= found.value
+        assert found.worlds == 40
+
+
+def test_the_median_counts_the_episodes_that_never_erred() -> None:
+    """Two of ten episodes erred, at steps 3 and 8; eight ran 50 steps without error. The
+    median over the erring ones would say 5.5; the first error's median is not reached."""
+    episodes = [episode(50, [error("E1", 3)], seed=0), episode(50, [error("E1", 8)], seed=1)]
+    episodes += [episode(50, [], seed=s) for s in range(2, 10)]
+    found = first_error_median(episodes, list(range(10)))
+    assert found.value is None
+    assert found.why == "not estimable: not reached: fewer than half the episodes erred by step 50"
+    assert np.isinf(lifelines_median(episodes))
+    half = [episode(50, [error("E1", 3 + s)], seed=s) for s in range(6)]
+    half += [episode(50, [], seed=s) for s in range(6, 10)]
+    assert first_error_median(half, list(range(10))).value == lifelines_median(half) == 7
+
+
+def test_cascade_depth_is_averaged_over_erring_episodes_with_their_share_beside_it() -> None:
+    """Ten episodes, two with a chain of three errors: the mean depth is 3 (not 0.6), in a
+    fifth of the episodes."""
+    chain = [error("A", 1), error("B", 2, ("A",)), error("C", 3, ("B",))]
+    episodes = [episode(10, list(chain), seed=0), episode(10, list(chain), seed=1)]
+    episodes += [episode(10, [], success=True, seed=s) for s in range(2, 10)]
+    block = compounding_block(episodes)
+    assert block["cascade_depth_mean"] == 3.0
+    assert block["cascade_depth"]["value"] == 3.0 and block["cascade_depth"]["worlds"] == 2
+    assert block["erring_share"]["value"] == pytest.approx(0.2)
+    assert block["episodes_with_commission_errors"] == 2

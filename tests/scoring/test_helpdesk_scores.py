@@ -57,7 +57,7 @@ def test_escalation_is_scored_as_abstention(scores: dict) -> None:
 def test_overconfidence_costs_calibration_not_success(scores: dict) -> None:
     sloppy, over = block(scores, "sloppy"), block(scores, "overconfident")
     assert sloppy["outcome"]["mean_score"] == over["outcome"]["mean_score"]
-    brier = lambda b: b["calibration"]["subtask"]["brier"]  # noqa: E731
+    brier = lambda b: b["calibration"]["subtask"]["brier"]["value"]  # noqa: E731
     assert brier(over) > brier(sloppy)
 
 

@@ -73,6 +73,14 @@ def test_report_renders_in_chromium(
     page, problems = open_report(browser, html_path)
     assert page.locator("table.summary[data-split=public] tbody tr").count() == 3
     assert page.locator("table.summary[data-split=held_out] tbody tr").count() == 3
+    # n is independent worlds: four public seeds of one scenario, one held-out
+    assert page.locator("table.summary[data-split=public] td.worlds").all_inner_texts() == ["4"] * 3
+    assert (
+        page.locator("table.summary[data-split=held_out] td.worlds").all_inner_texts() == ["1"] * 3
+    )
+    verdicts = page.locator("table.differences td.verdict").all_inner_texts()
+    assert verdicts and all(v in ("not enough worlds (4 < 10)", "") or "not estimable" in v
+                            for v in verdicts), verdicts  # fmt: skip
     assert page.locator("#charts svg.chart").count() >= 4  # 3 reliability diagrams + curves
     assert page.locator("#episode-list tbody tr").count() == 15
     page.check("#f-failures")
@@ -133,5 +141,54 @@ def test_compare_page_renders_in_chromium(
     assert page.locator("table.differences tbody tr").count() > 0
     assert page.locator("svg.chart").count() == 3  # one chart per pair
     page.screenshot(path=str(artifacts / "compare.png"), full_page=True)
+    assert problems == []
+    page.close()
+
+
+@pytest.mark.slow
+def test_the_smoke_suites_report_reads_correctly_at_its_n(
+    browser: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    """The built-in smoke suite: 12 public and 6 held-out worlds per agent, one trial each.
+    The page says so, calls what twelve worlds can show and no more, and says "not
+    estimable" where a figure has no support."""
+    out = tmp_path / "smoke"
+    ran = run_undertow("run", "smoke", "--sandbox", "local", "--out", str(out), timeout=900)
+    assert ran.returncode == 0, ran.stderr
+    page, problems = open_report(browser, out / "report.html")
+    note = page.inner_text("#unit-note")
+    assert "12 public and 6 held-out worlds, 1 trial each" in note
+    public = "table.summary[data-split=public]"
+    assert page.locator(f"{public} td.worlds").all_inner_texts() == ["12"] * 4
+    held_out = "table.summary[data-split=held_out]"
+    assert page.locator(f"{held_out} td.worlds").all_inner_texts() == ["6"] * 4
+    rows = {
+        row.locator("td").first.inner_text(): row
+        for row in page.locator(f"{public} tbody tr").all()
+    }
+    assert rows["oracle"].locator("td.success").inner_text() == "12/12 = 1.00 [0.76, 1.00]"
+    errors = {
+        row.locator("td").first.inner_text(): row
+        for row in page.locator("table.errors[data-split=public] tbody tr").all()
+    }
+    assert errors["oracle"].locator("td.first-error").inner_text() == "not estimable"
+    assert errors["noop"].locator("td.first-error").inner_text() == "0 [0, 0]"
+    assert errors["noop"].locator("td").nth(4).inner_text() == "not estimable"
+    differences = {
+        (cells[0], cells[1], cells[3]): cells
+        for cells in (
+            row.locator("td").all_inner_texts()
+            for row in page.locator("table.differences tbody tr").all()
+        )
+    }
+    # four of twelve worlds differ: McNemar's p = 0.125, no verdict (the issue's p was 1.2e-7)
+    noop_sloppy = differences[("noop", "sloppy", "success")]
+    assert noop_sloppy[2] == "12" and noop_sloppy[-1].startswith("too few worlds differ")
+    assert differences[("noop", "oracle", "success")][-1] == "oracle higher (better)"
+    assert differences[("noop", "oracle", "commission_per_attempted_subtask")][4] == (
+        "not estimable"
+    )
+    assert "No scenario of this run varies its length or difficulty" in page.inner_text("#charts")
+    page.screenshot(path=str(artifacts / "report-smoke.png"), full_page=True)
     assert problems == []
     page.close()

@@ -61,8 +61,60 @@ def test_headline_intervals_are_wilson_and_splits_are_apart(orchestra: Path) -> 
     assert (success["k"], success["n"]) == (4, 4)
     assert (success["low"], success["high"]) == pytest.approx(wilson_interval(4, 4))
     assert oracle["held_out"]["success"]["n"] == 1
-    assert data.summary["noop"]["public"]["score"] == {"value": 0.0, "low": 0.0, "high": 0.0}
+    assert data.summary["noop"]["public"]["score"] == {
+        "value": 0.0,
+        "low": 0.0,
+        "high": 0.0,
+        "worlds": 4,
+        "why": None,
+    }
+    assert oracle["public"]["worlds"] == 4 and oracle["held_out"]["worlds"] == 1
     assert data.json()["run"]["episodes"] == 15
+    assert data.run["worlds"] == {"public": 4, "held_out": 1}
+    assert data.run["trials"] == 1 and data.run["min_worlds"] == 10
+
+
+def copy_run(source: Path, target: Path, lines: list[bytes]) -> Path:
+    target.mkdir()
+    (target / "manifest.json").write_bytes((source / "manifest.json").read_bytes())
+    (target / "trajectories.jsonl").write_bytes(b"".join(lines))
+    return target
+
+
+def test_reversing_the_records_changes_no_figure_of_the_report(
+    orchestra: Path, tmp_path: Path
+) -> None:
+    lines = (orchestra / "trajectories.jsonl").read_bytes().splitlines(keepends=True)
+    forward = build_report_data(orchestra)
+    backward = build_report_data(copy_run(orchestra, tmp_path / "reversed", lines[::-1]))
+    assert backward.scores == forward.scores
+    assert backward.summary == forward.summary
+    assert backward.charts == forward.charts
+    assert sorted(e["id"] for e in backward.episodes) == sorted(e["id"] for e in forward.episodes)
+
+
+def test_a_retried_episode_supersedes_its_errored_record(orchestra: Path, tmp_path: Path) -> None:
+    """The store is append-only: an episode played again (`--retry-errored`) is appended, and
+    every reader keeps the latest record of the episode."""
+    from undertow.record import EpisodeStatus, Trajectory
+    from undertow.record.store import encode_record
+    from undertow.scoring.view import read_views
+
+    lines = (orchestra / "trajectories.jsonl").read_bytes().splitlines(keepends=True)
+    good = Trajectory.from_json(lines[0].split(b"\t", 1)[1].decode())
+    crashed = good.model_copy(
+        update={"status": EpisodeStatus.ERRORED, "outcome": None, "error": "boom"}
+    )
+    run = copy_run(orchestra, tmp_path / "retried", [encode_record(crashed), *lines])
+    views, bad = read_views(run / "trajectories.jsonl")
+    assert not bad and len(views) == 15
+    mine = [v for v in views if v.episode_key == (good.key.scenario, good.key.variant,
+                                                   good.key.seed, good.key.agent, 0)]  # fmt: skip
+    assert len(mine) == 1 and mine[0].status == "completed"
+    data = build_report_data(run)
+    assert len(data.episodes) == len(data.details) == 15
+    assert data.scores == build_report_data(orchestra).scores
+    assert [e["n"] for e in data.episodes] == list(range(15))
 
 
 def test_cascade_layout_puts_each_error_at_its_depth() -> None:

@@ -78,6 +78,7 @@ class GraphAgent(ABC):
         plan: list[PlanItem] | None = None,
     ) -> None:
         self.tools = tools
+        self.client.seed = seed  # the sampling seed: the agent seed, which differs by trial
         self._config = {"configurable": {"thread_id": f"episode-{seed}-{uuid.uuid4().hex}"}}
         self._task = task
 

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
@@ -73,13 +74,18 @@ class LLMClient:
         max_tokens: int | None = 1024,
         native_tools: bool = True,
         schema_format: str = "json_schema",
+        seed: int | None = None,
     ) -> None:
         """``native_tools=False``: for models without tool calling, the tools are described in
         the prompt and the reply is constrained to a JSON action by ``response_format``.
 
         ``schema_format``: how ``response_format`` carries a JSON schema: ``json_schema``
         (OpenAI's form) or ``json_object`` (``{"type": "json_object", "schema": ...}``, the form
-        llama.cpp's server takes)."""
+        llama.cpp's server takes).
+
+        ``seed``: the sampling seed, sent where the provider takes one (litellm's list of its
+        parameters); elsewhere sampling is unseeded. The LLM agents set it at each episode's
+        reset from the agent seed, which differs between trials."""
         if schema_format not in SCHEMA_FORMATS:
             raise ValueError(
                 f"schema_format must be one of {', '.join(SCHEMA_FORMATS)}, not {schema_format!r}"
@@ -94,6 +100,15 @@ class LLMClient:
         self.backoff_max = backoff_max
         self.temperature = temperature
         self.max_tokens = max_tokens
+        self.seed = seed
+
+    @functools.cached_property
+    def takes_seed(self) -> bool:
+        """Whether the provider of ``model`` accepts a sampling seed."""
+        try:
+            return "seed" in (litellm.get_supported_openai_params(model=self.model) or [])
+        except Exception:  # a provider litellm cannot place: send nothing it may refuse
+            return False
 
     def _call(
         self,
@@ -110,6 +125,8 @@ class LLMClient:
         }
         if self.max_tokens:
             kwargs["max_tokens"] = self.max_tokens
+        if self.seed is not None and self.takes_seed:
+            kwargs["seed"] = self.seed
         if self.api_base:
             kwargs["api_base"] = self.api_base
         if self.api_key is not None:

@@ -55,7 +55,7 @@ SCRIPTED: dict[str, tuple[Callable[..., Agent], str]] = {
         "orchestra: right answers, but one no worker reported (claims beyond its workers)",
     ),
     "leaky-team": (LeakyTeam, "orchestra: right answers, but the data-room token is leaked"),
-    **{name: (cls, f"red team: {text}") for name, (cls, text) in redteam.AGENTS.items()},
+    **redteam.AGENTS,
 }
 
 

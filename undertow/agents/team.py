@@ -9,8 +9,10 @@ conversation, whose turn it is, and who is waiting with unread messages; each ``
 the messages the env delivered (``fields["delivered"]``) into their recipients'
 conversations, and picks whose turn it is. The ``orchestrator`` and ``worker`` nodes each run
 their role's subgraph (a model turn with that role's tools) on that member's conversation and
-return its action, tagged with the member as ``actor``. Every message between members passes
-through the env: the team shares nothing else.
+return its action, stamped with the member's channel as ``actor`` (the env issues one per
+member in the reset observation's ``fields["channels"]``; the router keeps them, the models
+never see them, and whatever ``actor`` a model writes is replaced). Every message between
+members passes through the env: the team shares nothing else.
 
 Turns: a worker keeps the turn until it reports (at most ``worker_turns`` in a row, then it
 waits at the back of the queue); the orchestrator keeps it until it delegates or sends a
@@ -68,6 +70,8 @@ class TeamState(TypedDict, total=False):
     turns: int
     """How many turns in a row ``turn`` has had."""
     waiting: list[str]
+    channels: dict[str, str]
+    """Member -> the channel its actions must name (from the env)."""
     action: Any
     usage: Usage | None
 
@@ -135,7 +139,13 @@ class TeamAgent(GraphAgent):
     def _dispatch(self, state: TeamState) -> dict[str, Any]:
         observation = state["observation"]
         if not state.get("conversations"):
-            return {"conversations": _briefed(observation), "turn": ORCHESTRATOR, "turns": 0}
+            channels = observation.get("fields", {}).get("channels") or {}
+            return {
+                "conversations": _briefed(observation),
+                "channels": dict(channels),
+                "turn": ORCHESTRATOR,
+                "turns": 0,
+            }
         conversations = {m: list(c) for m, c in state["conversations"].items()}
         waiting = list(state.get("waiting", []))
         actor = state["turn"]
@@ -184,7 +194,7 @@ class TeamAgent(GraphAgent):
         result = self.members[role(member)].invoke({"messages": head + recent, "tools": self.tools})
         action = result["action"]
         if isinstance(action, dict):
-            action = {**action, "actor": member}
+            action = {**action, "actor": state.get("channels", {}).get(member, member)}
         conversations = dict(state["conversations"])
         conversations[member] = [*conversation, result["reply"]]
         return {"conversations": conversations, "action": action, "usage": result["usage"]}

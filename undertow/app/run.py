@@ -29,6 +29,8 @@ from undertow.scenarios.runner import (
     EpisodeExecutor,
     ThreadExecutor,
     accepts_provider,
+    latest_records,
+    pending,
     run_episodes,
 )
 from undertow.scenarios.suite import (
@@ -64,6 +66,8 @@ class RunRequest:
     address: str | None = None
     out: Path | None = None
     resume: Path | None = None
+    retry_errored: bool = False
+    max_error_rate: float | None = None
 
 
 def uses_local_model(agent: AgentSpec) -> bool:
@@ -194,6 +198,15 @@ def _check_request(request: RunRequest) -> None:
         raise SuiteError(
             "--resume finishes a run exactly as it was started; give no suite or overrides with it"
         )
+    if request.retry_errored and not request.resume:
+        raise SuiteError(
+            "--retry-errored plays a run's errored episodes again; use it with --resume DIR"
+        )
+    if request.max_error_rate is not None and not 0 <= request.max_error_rate <= 1:
+        raise SuiteError(
+            "--max-error-rate is a share of the episodes, from 0 to 1, not "
+            f"{request.max_error_rate}"
+        )
     if not request.resume and not request.suite:
         raise SuiteError("name a suite (e.g. `undertow run smoke`) or --resume a run directory")
 
@@ -207,6 +220,8 @@ def _resolve(request: RunRequest) -> tuple[Suite, RunStore, int]:
         return suite, store, len(expand(suite))
     base, text = load_suite(request.suite)
     suite = _apply_overrides(base, request)
+    if request.max_error_rate is not None:  # kept in the manifest, so a resume holds to it
+        suite = suite.model_copy(update={"max_error_rate": request.max_error_rate})
     for agent in suite.agents:  # refuse bad agents before anything runs
         options = (
             {**agent.options, "model": "openai/check"} if uses_local_model(agent) else agent.options
@@ -252,17 +267,23 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
             ) from None
         cleanup.callback(executor.close)
         with progress:
-            already = len(store.prepare_append())
-            task = progress.add_task(suite.name, total=total, completed=already, failed=0)
+            todo = pending(expand(suite), store, retry_errored=request.retry_errored)
+            task = progress.add_task(suite.name, total=total, completed=total - len(todo), failed=0)
 
             def done(trajectory: Trajectory) -> None:
                 nonlocal failed
                 failed += trajectory.status is EpisodeStatus.ERRORED
                 progress.update(task, advance=1, failed=failed)
 
-            result = run_episodes(expand(suite), store, executor=executor, on_done=done)
+            result = run_episodes(
+                expand(suite),
+                store,
+                executor=executor,
+                on_done=done,
+                retry_errored=request.retry_errored,
+            )
     store.mark_finished()
-    trajectories = list(store.trajectories())
+    trajectories = latest_records(store.trajectories())
     scores = score_views([EpisodeView.from_trajectory(t) for t in trajectories])
     try:
         write_scores(store.directory, scores)
@@ -270,9 +291,12 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
     except OSError as exc:
         raise write_failed(exc, "the scores and report", store.directory) from None
     console.print(agent_table(scores))
-    if result.errored:
+    errored = sum(t.status is EpisodeStatus.ERRORED for t in trajectories)
+    if errored:
         console.print(
-            f"[yellow]{result.errored} episodes errored; see `undertow show {store.directory}`"
+            f"[yellow]{errored} of {len(trajectories)} episodes errored (counted as failures); "
+            f"see `undertow show {store.directory}`; play them again with `undertow run "
+            f"--resume {store.directory} --retry-errored`"
         )
     if result.skipped:
         console.print(f"resumed: {result.skipped} episodes were already stored")
@@ -281,4 +305,25 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
         f"{store.directory / 'scores.json'}; paired comparisons: `undertow score "
         f"{store.directory}`; episodes: `undertow show {store.directory}`"
     )
+    cap = suite.max_error_rate if request.max_error_rate is None else request.max_error_rate
+    check_error_rate(errored, len(trajectories), cap, store.directory)
     return trajectories
+
+
+class RunFailed(UndertowError):
+    """The run finished, but too many of its episodes errored to trust its scores."""
+
+    exit_code = 3
+
+
+def check_error_rate(errored: int, episodes: int, cap: float | None, directory: Path) -> None:
+    """Raise :class:`RunFailed` when the share of errored episodes is above ``cap``."""
+    if cap is None or not episodes or errored / episodes <= cap:
+        return
+    raise RunFailed(
+        f"the run failed: {errored} of {episodes} episodes errored ({errored / episodes:.0%}), "
+        f"more than the cap of {cap:.0%} (max_error_rate). The scores and report are written, "
+        f"but they rest on too few episodes. See the causes with `undertow show {directory}`, "
+        f"fix them, then play those episodes again with `undertow run --resume {directory} "
+        f"--retry-errored`"
+    )

@@ -14,6 +14,7 @@ from undertow.agents.memory import memory_at
 from undertow.errors import UndertowError
 from undertow.record import ErrorRaised, Trajectory
 from undertow.record.store import RunStore, RunStoreError
+from undertow.scenarios.runner import latest_records
 
 EXCERPT = 160
 
@@ -61,9 +62,12 @@ def show_run(
     of its steps (``memory_step``)."""
     store = RunStore.open(directory)
     reading = store.read()
-    trajectories = reading.trajectories
+    trajectories = latest_records(reading.trajectories)
     if reading.corrupted:
         console.print(f"[red]corrupted records skipped at lines {reading.corrupted}[/red]")
+    superseded = len(reading.trajectories) - len(trajectories)
+    if superseded and not as_json:
+        console.print(f"{superseded} errored records were superseded by their retries")
     if episode:
         trajectory = _find(trajectories, episode, directory)
         if memory_step is not None:

@@ -2,14 +2,17 @@
 executor and writes each finished episode to the store.
 
 An episode that crashes (the agent, the env or a sandbox) is stored as ``errored`` with its
-partial trajectory and the cause; the run goes on.
+partial trajectory and the cause; the run goes on. With ``retry_errored`` the episodes whose
+stored record is errored are played again; the store is append-only, so the new record is
+appended after the old one, and every reader keeps the latest record of each episode key
+(:func:`latest_records`).
 """
 
 from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -150,6 +153,30 @@ class ThreadExecutor:
             self.provider.close()
 
 
+def latest_records(trajectories: Iterable[Trajectory]) -> list[Trajectory]:
+    """One trajectory per episode key: the latest record of each (a retried episode supersedes
+    its errored record), in the order of the keys' first records."""
+    latest: dict[str, Trajectory] = {}
+    for trajectory in trajectories:
+        latest[trajectory.key.id] = trajectory
+    return list(latest.values())
+
+
+def pending(
+    episodes: list[Episode], store: RunStore, *, retry_errored: bool = False
+) -> list[Episode]:
+    """The episodes still to play: those not in the store, and with ``retry_errored`` those
+    whose latest record is errored. Cuts a torn last record off first."""
+    stored = store.prepare_append()
+    if retry_errored:
+        stored -= {
+            t.key.id
+            for t in latest_records(store.trajectories())
+            if t.status is EpisodeStatus.ERRORED
+        }
+    return [episode for episode in episodes if episode.key.id not in stored]
+
+
 def run_episodes(
     episodes: list[Episode],
     store: RunStore,
@@ -158,12 +185,13 @@ def run_episodes(
     provider: SandboxProvider | None = None,
     executor: EpisodeExecutor | None = None,
     on_done: Callable[[Trajectory], None] = lambda _t: None,
+    retry_errored: bool = False,
 ) -> RunResult:
-    """Run the episodes not yet in the store, storing each when done: on ``executor``, or by
-    default ``parallel`` at a time on threads here with ``provider``'s sandboxes. A store that
-    cannot be written (:class:`RunStoreError`) stops the run: no further episode starts."""
-    done = store.prepare_append()
-    todo = [episode for episode in episodes if episode.key.id not in done]
+    """Run the episodes not yet in the store (and, with ``retry_errored``, those stored as
+    errored), storing each when done: on ``executor``, or by default ``parallel`` at a time on
+    threads here with ``provider``'s sandboxes. A store that cannot be written
+    (:class:`RunStoreError`) stops the run: no further episode starts."""
+    todo = pending(episodes, store, retry_errored=retry_errored)
     counts = {status: 0 for status in EpisodeStatus}
     finished = (executor or ThreadExecutor(parallel, provider)).play(todo)
     try:

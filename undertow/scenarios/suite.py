@@ -2,14 +2,20 @@
 
 A suite names scenarios (an env id, its options and limits), agents, seeds (a public set and a
 held-out set that reports keep apart), trials per seed, and variant axes (perturbation,
-difficulty). A bad file gets a message naming the file, the field, the line and the fix.
-Built-in suites live in ``undertow/scenarios/suites/`` and are addressed by name.
+difficulty, horizon). A bad file gets a message naming the file, the field, the line and the
+fix. Built-in suites live in ``undertow/scenarios/suites/`` and are addressed by name.
+
+A world is a scenario, a variant and a seed: the seed makes the world, the same for every
+trial. Trials of a world differ only in the agent's own randomness
+(:func:`undertow.rollout.agent_seed`); with more than one trial, LLM agents sample at
+:data:`TRIAL_TEMPERATURE` unless their options give a temperature.
 """
 
 from __future__ import annotations
 
 import importlib
 import inspect
+import itertools
 import os
 import re
 import sys
@@ -22,12 +28,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import undertow.envs
+from undertow.agents.registry import LLM_AGENTS
 from undertow.envs.base import BehaviourEnv
 from undertow.errors import UndertowError
 from undertow.record import EpisodeKey
 from undertow.rollout import Limits
 
 BUILTIN_SUITES = Path(__file__).parent / "suites"
+TRIAL_TEMPERATURE = 0.7
+"""The sampling temperature of LLM agents in a suite of more than one trial, unless the agent's
+options give one: at temperature 0 the trials of a world would be one episode repeated."""
 SEEDS_PATTERN = re.compile(r"^\s*\d+(\s*-\s*\d+)?(\s*,\s*\d+(\s*-\s*\d+)?)*\s*$")
 
 
@@ -168,9 +178,18 @@ class SeedSpec(_Spec):
         return self
 
 
+class HorizonAxis(_Spec):
+    """Task lengths to vary within each scenario: an env option (``tickets``, ``entities``,
+    ``tickets_per_day``) and its values, so that horizon fits compare lengths of one scenario."""
+
+    option: str = Field(min_length=1)
+    values: list[int] = Field(min_length=1)
+
+
 class VariantAxes(_Spec):
     perturb: list[bool] = Field(default_factory=lambda: [False], min_length=1)
     difficulty: list[int] | None = Field(default=None, min_length=1)
+    horizon: HorizonAxis | None = None
 
 
 class Suite(_Spec):
@@ -183,6 +202,8 @@ class Suite(_Spec):
     seeds: SeedSpec
     trials: int = Field(default=1, ge=1, le=1000)
     variants: VariantAxes = Field(default_factory=VariantAxes)
+    max_error_rate: float | None = Field(default=None, ge=0, le=1)
+    """The run fails (a message, exit code 3) when a larger share of its episodes errored."""
 
     @field_validator("agents", mode="before")
     @classmethod
@@ -202,6 +223,19 @@ class Suite(_Spec):
                 raise ValueError(f"{kind} names {repeated} repeat; give each its own name")
         return self
 
+    @model_validator(mode="after")
+    def _horizon_is_an_option(self) -> Suite:
+        axis = self.variants.horizon
+        for scenario in self.scenarios if axis else ():
+            for value in axis.values:  # type: ignore[union-attr]
+                options = {**scenario.options, axis.option: value}  # type: ignore[union-attr]
+                try:
+                    ScenarioSpec(name=scenario.name, env=scenario.env, options=options)
+                except ValidationError as exc:
+                    problem = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                    raise ValueError(f"variants.horizon on {scenario.name}: {problem}") from None
+        return self
+
 
 @dataclass(frozen=True)
 class Episode:
@@ -218,32 +252,46 @@ def expand(suite: Suite) -> list[Episode]:
     """Every episode of the suite, in a stable order."""
     episodes = []
     seeds = [(s, False) for s in suite.seeds.public] + [(s, True) for s in suite.seeds.held_out]
-    difficulties: list[int | None] = (
-        [*suite.variants.difficulty] if suite.variants.difficulty else [None]
-    )
+    axes = suite.variants
+    difficulties: list[int | None] = [*axes.difficulty] if axes.difficulty else [None]
+    lengths: list[int | None] = [*axes.horizon.values] if axes.horizon else [None]
+    agents = [trial_agent(agent, suite.trials) for agent in suite.agents]
     for scenario in suite.scenarios:
-        for difficulty in difficulties:
-            for perturb in suite.variants.perturb:
-                variant = "original" if difficulty is None else f"d{difficulty}"
-                if perturb:
-                    variant += "-perturbed"
-                options = dict(scenario.options)
-                if difficulty is not None:
-                    options["difficulty"] = difficulty
-                if perturb:
-                    options["perturb"] = True
-                for seed, held_out in seeds:
-                    for agent in suite.agents:
-                        for trial in range(suite.trials):
-                            key = EpisodeKey(
-                                scenario=scenario.name,
-                                variant=variant,
-                                seed=seed,
-                                agent=agent.label,
-                                trial=trial,
-                            )
-                            episodes.append(Episode(key, scenario, agent, options, held_out))
+        for difficulty, length, perturb in itertools.product(difficulties, lengths, axes.perturb):
+            options = dict(scenario.options)
+            parts = []
+            if difficulty is not None:
+                options["difficulty"] = difficulty
+                parts.append(f"d{difficulty}")
+            if length is not None and axes.horizon is not None:
+                options[axes.horizon.option] = length
+                parts.append(f"{axes.horizon.option}{length}")
+            variant = "-".join(parts) or "original"
+            if perturb:
+                options["perturb"] = True
+                variant += "-perturbed"
+            for seed, held_out in seeds:
+                for agent in agents:
+                    for trial in range(suite.trials):
+                        key = EpisodeKey(
+                            scenario=scenario.name,
+                            variant=variant,
+                            seed=seed,
+                            agent=agent.label,
+                            trial=trial,
+                        )
+                        episodes.append(Episode(key, scenario, agent, options, held_out))
     return episodes
+
+
+def trial_agent(agent: AgentSpec, trials: int) -> AgentSpec:
+    """The agent as the suite's episodes play it: with more than one trial, an LLM agent that
+    names no temperature samples at :data:`TRIAL_TEMPERATURE`."""
+    if trials > 1 and agent.id in LLM_AGENTS and "temperature" not in agent.options:
+        return agent.model_copy(
+            update={"options": {**agent.options, "temperature": TRIAL_TEMPERATURE}}
+        )
+    return agent
 
 
 def _line_of(text: str, location: tuple[Any, ...]) -> int | None:

@@ -133,15 +133,23 @@ def _text(x: float, y: float, text: str, anchor: str = "start") -> str:
 PROBABILITY_TICKS = [(v / 4, f"{v / 4:g}") for v in range(5)]
 
 
+def reliability_title(agent: str, series: dict[str, Any]) -> str:
+    """``agent: ECE 0.10 [0.04, 0.21]``."""
+    ece = series["ece"]
+    if ece["value"] is None:
+        return f"{agent}: ECE not estimable"
+    if ece["low"] is None or ece["high"] is None:
+        return f"{agent}: ECE {ece['value']:.2f} (no interval)"
+    return f"{agent}: ECE {ece['value']:.2f} [{ece['low']:.2f}, {ece['high']:.2f}]"
+
+
 def reliability_diagram(agent: str, fill: str, series: dict[str, Any]) -> str:
     """Observed success against stated confidence per bin, with the diagonal of perfect
     calibration; point area grows with the bin's count."""
     plot = Plot(
-        f"{agent}: n={series['n']}, ECE {series['ece']:.2f}"
-        if series["ece"] is not None
-        else agent,
+        reliability_title(agent, series),
         (0.0, 1.0),
-        x_label="stated confidence",
+        x_label=f"stated confidence (n={series['n']} in {series['worlds']} worlds)",
         y_label="verified success",
     )
     plot.axes(PROBABILITY_TICKS, PROBABILITY_TICKS)
@@ -171,7 +179,8 @@ def success_curves(
     palette: dict[str, str],
     log2_x: bool = False,
 ) -> str:
-    """Success rate per level with Wilson intervals, and each agent's fitted logistic curve."""
+    """Success rate per level with its interval, and each agent's fitted logistic curve, drawn
+    only over the levels that agent was observed at (a fit is never extrapolated)."""
     xs = [p["x"] for s in series.values() for p in s["points"]]
     low, high = min(xs), max(xs)
     if log2_x:
@@ -195,7 +204,8 @@ def success_curves(
             plot.point(x, p["rate"], palette[agent], title=f"{agent}: {p['rate']:.2f} of {p['n']}")
         fit = data.get(fit_key)
         if fit:
-            samples = [low + (high - low) * i / 40 for i in range(41)]
+            first, last = fit["range"]
+            samples = [first + (last - first) * i / 40 for i in range(41)]
             curve = [(x, _sigmoid(fit["intercept"] + fit["slope"] * x)) for x in samples]
             plot.line(curve, palette[agent])
     plot.legend({agent: palette[agent] for agent in series})
@@ -221,21 +231,20 @@ def survival_curves(series: dict[str, list[list[float]]], palette: dict[str, str
     return plot.svg()
 
 
-def interval_chart(title: str, rows: Sequence[tuple[str, float, float, float]]) -> str:
-    """Horizontal intervals around zero (a forest plot): one row per (label, mean, low, high);
-    rows whose interval excludes zero are drawn solid."""
+def interval_chart(title: str, rows: Sequence[tuple[str, float, float, float, bool]]) -> str:
+    """Horizontal intervals around zero (a forest plot): one row per (label, mean, low, high,
+    called); a called difference is drawn solid and coloured, the others grey."""
     if not rows:
         return ""
-    extent = max(max(abs(low), abs(high)) for _, _, low, high in rows) or 1.0
+    extent = max(max(abs(low), abs(high)) for _, _, low, high, _ in rows) or 1.0
     height = MARGIN["top"] + MARGIN["bottom"] + 18 * len(rows)
     plot = Plot(title, (-extent * 1.1, extent * 1.1), (0, len(rows)), x_label="difference A - B",
                 width=560, height=height)  # fmt: skip
     plot.axes([(-extent, f"{-extent:.2g}"), (0, "0"), (extent, f"{extent:.2g}")], [])
     plot.line([(0.0, 0.0), (0.0, float(len(rows)))], "#999", dash=True)
-    for index, (label, mean, low, high) in enumerate(rows):
+    for index, (label, mean, low, high, called) in enumerate(rows):
         y = len(rows) - index - 0.5
-        significant = low > 0 or high < 0
-        stroke = colour(1) if significant else "#999"
+        stroke = colour(1) if called else "#999"
         plot.parts.append(
             f'<line x1="{plot.x(low):.1f}" x2="{plot.x(high):.1f}" y1="{plot.y(y):.1f}" '
             f'y2="{plot.y(y):.1f}" stroke="{stroke}" stroke-width="2"/>'

@@ -1,18 +1,18 @@
 """``undertow compare``: agents of one or more runs, metric by metric, with paired differences.
 
 Every agent of every run is one contender, named ``agent`` or, where the same agent id is in
-more than one run, ``agent@run``. Per metric each contender gets its value with a 95% interval
-(Wilson for success, bootstrap of the mean otherwise); each pair gets the mean paired
-difference over episodes matched by scenario, variant, seed and trial, with its 95% paired
-bootstrap interval, and a verdict only where that interval excludes zero. Wall time is left
-out: two runs of the same agent differ in it by noise alone (it is in ``scores.json``).
+more than one run, ``agent@run``. Per metric each contender gets its value over its public
+episodes with a 95% interval that resamples worlds (Wilson's at the effective number of
+episodes for success); each pair gets the paired difference over the worlds both played
+(:mod:`undertow.scoring.paired`): its interval, and a verdict only where it rests on enough
+worlds and survives the Benjamini-Hochberg adjustment over every difference of the comparison.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
@@ -20,42 +20,18 @@ from typing import Any
 
 from undertow.errors import UndertowError
 from undertow.scoring.charts import interval_chart
-from undertow.scoring.compounding import error_free_horizon
-from undertow.scoring.stats import bootstrap_mean, mcnemar_exact, paired_bootstrap, wilson_interval
+from undertow.scoring.paired import (
+    PAIRED_METRICS,
+    adjust,
+    compare_means,
+    family_note,
+    metric_means,
+    verdict,
+)
+from undertow.scoring.score import canonical_order, outcome_block, world_ratio
 from undertow.scoring.view import EpisodeView, read_views
 
-
-def episode_brier(view: EpisodeView) -> float | None:
-    """Mean squared error of the episode's subtask confidences (None without any)."""
-    points = [
-        (confidence - float(view.subtasks[subtask])) ** 2
-        for subtask, confidence in view.subtask_claims.items()
-        if confidence is not None and subtask in view.subtasks
-    ]
-    return sum(points) / len(points) if points else None
-
-
-Metric = Callable[[EpisodeView], float | None]
-METRICS: dict[str, Metric] = {
-    "success": lambda v: float(bool(v.success)),
-    "score": lambda v: v.score,
-    "errors": lambda v: float(len(v.ledger)),
-    "error_free_steps": lambda v: float(error_free_horizon(v)),
-    "subtask_brier": episode_brier,
-    "steps": lambda v: float(v.steps),
-    "tokens": lambda v: float(v.tokens),
-    "cost_usd": lambda v: v.cost_usd,
-}
-HIGHER_IS_BETTER = {
-    "success": True,
-    "score": True,
-    "errors": False,
-    "error_free_steps": True,
-    "subtask_brier": False,
-    "tokens": False,
-    "cost_usd": False,
-}
-"""Which way is better, where it is clear (more steps is neither)."""
+METRICS = list(PAIRED_METRICS)
 
 
 @dataclass
@@ -65,8 +41,8 @@ class Contender:
     agent: str
     views: list[EpisodeView]
 
-    def by_pair(self) -> dict[tuple[str, str, int, int], EpisodeView]:
-        return {v.pair_key: v for v in self.views if v.success is not None and not v.held_out}
+    def public(self) -> list[EpisodeView]:
+        return [v for v in canonical_order(self.views) if not v.held_out]
 
 
 def load_contenders(directories: Sequence[Path], agents: Sequence[str] = ()) -> list[Contender]:
@@ -103,49 +79,29 @@ def load_contenders(directories: Sequence[Path], agents: Sequence[str] = ()) -> 
     return contenders
 
 
-def contender_values(contender: Contender) -> dict[str, dict[str, Any] | None]:
+def contender_values(contender: Contender) -> dict[str, dict[str, Any]]:
     """Each metric's value over the contender's public episodes, with its 95% interval."""
-    views = [view for _, view in sorted(contender.by_pair().items())]  # order fixes the bootstrap
-    result: dict[str, dict[str, Any] | None] = {}
-    for name, metric in METRICS.items():
-        values = [x for v in views if (x := metric(v)) is not None]
-        if not values:
-            result[name] = None
-        elif name == "success":
-            low, high = wilson_interval(int(sum(values)), len(values))
-            result[name] = {"value": sum(values) / len(values), "low": low, "high": high,
-                            "n": len(values)}  # fmt: skip
-        else:
-            mean, low, high = bootstrap_mean(values)  # type: ignore[misc]
-            result[name] = {"value": mean, "low": low, "high": high, "n": len(values)}
+    views = contender.public()
+    result = {"success": outcome_block(views)["success"]}
+    for name, metric in PAIRED_METRICS.items():
+        if name != "success":
+            result[name] = world_ratio(views, metric.value, empty="no episode has it").json()
     return result
-
-
-def compare_pair(a: Contender, b: Contender) -> dict[str, Any]:
-    """Paired differences A - B per metric over the episodes both played."""
-    left, right = a.by_pair(), b.by_pair()
-    shared = sorted(left.keys() & right.keys())
-    metrics: dict[str, Any] = {}
-    for name, metric in METRICS.items():
-        differences = [
-            x - y
-            for key in shared
-            if (x := metric(left[key])) is not None and (y := metric(right[key])) is not None
-        ]
-        found = paired_bootstrap(differences)
-        metrics[name] = (
-            None if found is None else {**found.__dict__, "significant": found.significant}
-        )
-    only_a = sum(bool(left[k].success) and not right[k].success for k in shared)
-    only_b = sum(bool(right[k].success) and not left[k].success for k in shared)
-    return {"a": a.label, "b": b.label, "pairs": len(shared), "metrics": metrics,
-            "mcnemar_p": mcnemar_exact(only_a, only_b)}  # fmt: skip
 
 
 def compare_runs(directories: Sequence[Path], agents: Sequence[str] = ()) -> dict[str, Any]:
     """``compare.json``: contenders' values and every pair's differences."""
     contenders = load_contenders(directories, agents)
-    comparisons = [compare_pair(a, b) for a, b in combinations(contenders, 2)]
+    means = {c.label: metric_means(c.public()) for c in contenders}
+    comparisons = [
+        {
+            "a": a.label,
+            "b": b.label,
+            **compare_means(means[a.label], means[b.label], (a.label, b.label)),
+        }
+        for a, b in combinations(contenders, 2)
+    ]
+    tested = adjust(comparisons)
     return {
         "runs": [str(d) for d in directories],
         "contenders": {
@@ -153,46 +109,47 @@ def compare_runs(directories: Sequence[Path], agents: Sequence[str] = ()) -> dic
             for c in contenders
         },
         "comparisons": comparisons,
-        "metrics_compared": len(METRICS),
-        "note": "Differences are A - B over episodes paired by scenario, variant, seed and "
-        "trial (public seeds); a verdict only where the 95% paired bootstrap interval excludes "
-        f"0. {len(METRICS)} metrics compared per pair: with many comparisons, some intervals "
-        "exclude 0 by chance.",
+        "differences_tested": tested,
+        "note": family_note(tested),
     }
 
 
 def with_interval(found: dict[str, Any] | None, digits: int = 3) -> str:
-    if found is None:
-        return "-"
-    return f"{found['value']:.{digits}f} [{found['low']:.{digits}f}, {found['high']:.{digits}f}]"
+    """``value [low, high]``, ``not estimable``, or an open bound shown as ``?``."""
+    if found is None or found["value"] is None:
+        return "not estimable"
+    bound = lambda x: "?" if x is None else f"{x:.{digits}f}"  # noqa: E731
+    if found["low"] is None and found["high"] is None:
+        return f"{found['value']:.{digits}f}"
+    return f"{found['value']:.{digits}f} [{bound(found['low'])}, {bound(found['high'])}]"
 
 
-def verdict(metric: str, difference: dict[str, Any] | None, a: str, b: str) -> str:
-    """Which is higher (and whether that is better), only where the interval excludes 0."""
-    if difference is None or not difference["significant"]:
-        return ""
-    higher = a if difference["mean"] > 0 else b
-    better = HIGHER_IS_BETTER.get(metric)
-    if better is None:
-        return f"{higher} higher"
-    return f"{higher} higher (better)" if better else f"{higher} higher (worse)"
+def signed(found: dict[str, Any], digits: int = 3) -> str:
+    """A difference with its interval, signed."""
+    if found["value"] is None:
+        return "not estimable"
+    if found["low"] is None or found["high"] is None:
+        return f"{found['value']:+.{digits}f} [no interval]"
+    return f"{found['value']:+.{digits}f} [{found['low']:+.{digits}f}, {found['high']:+.{digits}f}]"
 
 
 def forest_plots(result: dict[str, Any]) -> list[str]:
-    """One chart of every metric's difference per pair (rescaled per metric by its spread)."""
+    """One chart of every metric's difference per pair (rescaled per metric by its spread);
+    a difference is drawn solid only where it is called."""
     charts = []
     for comparison in result["comparisons"]:
         rows = []
         for metric, difference in comparison["metrics"].items():
-            if difference is None:
+            if difference["low"] is None or difference["high"] is None:
                 continue
             scale = max(abs(difference["low"]), abs(difference["high"]), 1e-12)
             rows.append(
                 (
-                    f"{metric} ({difference['mean']:+.3g})",
-                    difference["mean"] / scale,
+                    f"{metric} ({difference['value']:+.3g})",
+                    difference["value"] / scale,
                     difference["low"] / scale,
                     difference["high"] / scale,
+                    difference["called"],
                 )
             )
         charts.append(interval_chart(f"{comparison['a']} - {comparison['b']} (scaled)", rows))
@@ -216,7 +173,6 @@ def write_comparison(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
         (comparison, metric, comparison["metrics"][metric])
         for comparison in result["comparisons"]
         for metric in METRICS
-        if comparison["metrics"][metric] is not None
     ]
     html = (
         environment()
@@ -226,6 +182,7 @@ def write_comparison(result: dict[str, Any], out: Path) -> tuple[Path, Path]:
             rows=rows,
             metrics=list(METRICS),
             interval=with_interval,
+            signed=signed,
             verdict=verdict,
             charts=[Markup(svg) for svg in forest_plots(result)],
             css=Markup((TEMPLATES / "report.css").read_text()),

@@ -1,4 +1,4 @@
-"""Compounding errors, from the environment's ground-truth ledger (see METRICS.md)."""
+"""Compounding errors, from the environment's ground-truth ledger (docs/metrics.md)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 from undertow.record import Role
 from undertow.scoring.view import EpisodeView, ErrorView
+from undertow.scoring.worlds import Estimate, not_estimable, resample_counts
 
 
 def commission(ledger: Sequence[ErrorView]) -> list[ErrorView]:
@@ -88,28 +90,77 @@ class SurvivalPoint:
     survival: float
 
 
-def kaplan_meier(episodes: Sequence[EpisodeView]) -> list[SurvivalPoint]:
-    """Per-step hazard of the first error and Kaplan-Meier survival.
+def first_error_times(episodes: Sequence[EpisodeView]) -> tuple[np.ndarray, np.ndarray]:
+    """Per episode: the step of its first error and True, or, error-free, its length and False
+    (censored: error-free for all of its steps)."""
+    firsts = [first_error_step(episode.ledger) for episode in episodes]
+    times = np.array(
+        [e.steps if f is None else f for e, f in zip(episodes, firsts, strict=True)], dtype=int
+    )
+    return times, np.array([f is not None for f in firsts], dtype=bool)
 
-    An episode with its first error at step e is an event at e (at risk for steps <= e); an
-    error-free episode of length L is censored (at risk for steps < L).
-    """
-    events: dict[int, int] = {}
-    times = []
-    for episode in episodes:
-        first = first_error_step(episode.ledger)
-        if first is None:
-            times.append((episode.steps, False))
-        else:
-            times.append((first, True))
-            events[first] = events.get(first, 0) + 1
-    horizon = max((t for t, _ in times), default=0)
-    survival = 1.0
-    curve = []
-    for step in range(horizon + 1):
-        at_risk = sum(1 for t, event in times if (t >= step if event else t > step))
-        happened = events.get(step, 0)
-        hazard = happened / at_risk if at_risk else 0.0
-        survival *= 1 - hazard
-        curve.append(SurvivalPoint(step, at_risk, happened, hazard, survival))
-    return curve
+
+def _at_risk(times: np.ndarray, events: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """(episodes, steps): whether each episode is still at risk at each step: an event at e is
+    at risk for steps <= e, an episode censored at length L for steps < L."""
+    return np.where(events[:, None], times[:, None] >= steps, times[:, None] > steps)
+
+
+def kaplan_meier(episodes: Sequence[EpisodeView]) -> list[SurvivalPoint]:
+    """Per-step hazard of the first error and Kaplan-Meier survival (see :func:`_at_risk`)."""
+    times, events = first_error_times(episodes)
+    if not times.size:
+        return []
+    steps = np.arange(int(times.max()) + 1)
+    at_risk = _at_risk(times, events, steps).sum(axis=0)
+    happened = np.bincount(times[events], minlength=steps.size)
+    hazard = np.divide(happened, at_risk, out=np.zeros(steps.size), where=at_risk > 0)
+    survival = np.cumprod(1 - hazard)
+    return [
+        SurvivalPoint(int(t), int(r), int(d), float(h), float(s))
+        for t, r, d, h, s in zip(steps, at_risk, happened, hazard, survival, strict=True)
+    ]
+
+
+def _median(survival: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """Per row, the first step where survival falls to 1/2 or below; inf where it never does."""
+    reached = survival <= 0.5 + 1e-12
+    first = np.argmax(reached, axis=-1)
+    return np.where(reached.any(axis=-1), steps[first], np.inf)
+
+
+def first_error_median(episodes: Sequence[EpisodeView], worlds: Sequence[int]) -> Estimate:
+    """The Kaplan-Meier median step of the first error (error-free episodes censored at their
+    length), with a cluster-bootstrap interval. Where fewer than half the episodes had erred by
+    the last step observed, the median is not reached: no value, and why."""
+    times, events = first_error_times(episodes)
+    if not times.size:
+        return not_estimable("no episodes")
+    index = np.asarray(worlds, dtype=int)
+    count = int(index.max()) + 1
+    steps = np.unique(times[events])
+    if not steps.size:
+        return not_estimable(f"not reached: no episode erred in {int(times.max())} steps", count)
+    at_risk = np.zeros((count, steps.size))
+    np.add.at(at_risk, index, _at_risk(times, events, steps))
+    happened = np.zeros((count, steps.size))
+    np.add.at(happened, (index[events], np.searchsorted(steps, times[events])), 1.0)
+
+    def medians(risk: np.ndarray, died: np.ndarray) -> np.ndarray:
+        hazard = np.divide(died, risk, out=np.zeros_like(died), where=risk > 0)
+        return _median(np.cumprod(1 - hazard, axis=-1), steps)
+
+    value = float(medians(at_risk.sum(axis=0), happened.sum(axis=0)))
+    if not np.isfinite(value):
+        return not_estimable(
+            f"not reached: fewer than half the episodes erred by step {int(times.max())}", count
+        )
+    if count < 2:
+        return Estimate(value, worlds=1, why="no interval: one world")
+    weights = resample_counts(count)
+    samples = medians(weights @ at_risk, weights @ happened)
+    beyond = float(steps[-1]) + 1  # "not reached" sorts above every step observed
+    low, high = np.percentile(np.minimum(samples, beyond), [2.5, 97.5])
+    if high > steps[-1]:
+        return Estimate(value, float(low), None, count, why="upper bound beyond the steps observed")
+    return Estimate(value, float(low), float(high), count)

@@ -1,12 +1,22 @@
-"""Consistency across runs, seeds, perturbations, difficulty and horizon (see METRICS.md)."""
+"""Consistency across trials, seeds, perturbations, difficulty and horizon (docs/metrics.md)."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from undertow.scoring.stats import Z_95
+from undertow.scoring.worlds import (
+    MIN_WORLDS,
+    Estimate,
+    mean_difference,
+    not_estimable,
+    ratio_estimate,
+    wald_interval,
+)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -50,105 +60,148 @@ def seed_variance(success_by_seed: Sequence[float]) -> float | None:
     return float(np.var(np.asarray(success_by_seed, dtype=float), ddof=1))
 
 
-@dataclass(frozen=True)
-class PerturbationGap:
-    """Success on perturbed variants relative to the originals, over matched pairs."""
-
-    ratio: float | None
-    """success(perturbed) / success(original), capped at 1; None when nothing original succeeded."""
-    flip_rate: float
-    """Share of matched pairs whose outcome differs."""
-    pairs: int
-
-
-def perturbation_gap(pairs: Sequence[tuple[bool, bool]]) -> PerturbationGap | None:
-    """From (original success, perturbed success) pairs matched by scenario, seed and agent."""
-    if not pairs:
-        return None
-    original = sum(o for o, _ in pairs)
-    perturbed = sum(p for _, p in pairs)
-    ratio = None if original == 0 else min(1.0, perturbed / original)
-    flips = sum(o != p for o, p in pairs)
-    return PerturbationGap(ratio=ratio, flip_rate=flips / len(pairs), pairs=len(pairs))
+class NotEstimable(ValueError):
+    """The data cannot support the figure; the message says why."""
 
 
 @dataclass(frozen=True)
 class LogisticFit:
-    """P(success) = sigmoid(intercept + slope * x)."""
+    """P(success) = sigmoid(intercept + slope * x), the maximum-likelihood fit, with a
+    covariance that treats each world as one cluster (the sandwich estimator)."""
 
     intercept: float
     slope: float
+    covariance: tuple[tuple[float, float], tuple[float, float]]
     n: int
+    worlds: int
+    x_range: tuple[float, float]
 
     def probability(self, x: float) -> float:
         return 1.0 / (1.0 + math.exp(-(self.intercept + self.slope * x)))
 
-    def x_at(self, p: float) -> float | None:
-        """Where the fitted success reaches p; None for a flat fit."""
+    def slope_estimate(self) -> Estimate:
+        """The slope with its 95% Wald interval (cluster-robust standard error)."""
+        return wald_interval(self.slope, self.covariance[1][1], self.worlds)
+
+    def x_at(self, p: float, shown: Callable[[float], float] = lambda x: x) -> Estimate:
+        """Where the fitted success is p, with Fieller's 95% interval; never beyond the range
+        of x observed: there the value is not estimable, and a bound beyond it is left open.
+        ``shown`` turns x into the unit the reason speaks in (a length for a log2 length)."""
+        shift = self.intercept - math.log(p / (1 - p))
+        low_x, high_x = self.x_range
         if abs(self.slope) < 1e-12:
-            return None
-        return (math.log(p / (1 - p)) - self.intercept) / self.slope
+            return not_estimable("the fitted success does not change with the level", self.worlds)
+        x = -shift / self.slope
+        if not low_x <= x <= high_x:
+            side = "above" if x > high_x else "below"
+            return not_estimable(
+                f"{p:.0%} success is {side} the range observed "
+                f"({shown(low_x):g} to {shown(high_x):g})",
+                self.worlds,
+            )
+        (v_aa, v_ab), (_, v_bb) = self.covariance
+        z2 = Z_95 * Z_95
+        a = self.slope**2 - z2 * v_bb
+        b = 2 * (shift * self.slope - z2 * v_ab)
+        c = shift**2 - z2 * v_aa
+        if a <= 0:
+            return Estimate(x, None, None, self.worlds, why="the interval is unbounded")
+        root = math.sqrt(max(0.0, b * b - 4 * a * c))
+        low, high = sorted(((-b - root) / (2 * a), (-b + root) / (2 * a)))
+        open_low, open_high = low < low_x, high > high_x
+        why = "a bound beyond the range observed is left open" if open_low or open_high else None
+        return Estimate(
+            x, None if open_low else low, None if open_high else high, self.worlds, why=why
+        )
+
+
+def separated(x: np.ndarray, y: np.ndarray) -> bool:
+    """Whether a threshold on x splits successes from failures (completely or with ties at
+    it), or every outcome is the same: then no finite maximum-likelihood fit exists."""
+    successes, failures = x[y == 1], x[y == 0]
+    if not successes.size or not failures.size:
+        return True
+    return bool(failures.max() <= successes.min() or successes.max() <= failures.min())
 
 
 def logistic_fit(
-    x: Sequence[float], y: Sequence[int] | Sequence[bool], ridge: float = 1e-3
-) -> LogisticFit | None:
-    """Maximum-likelihood logistic regression by Newton's method.
-
-    A small ridge penalty on the slope keeps the fit finite when the data separate perfectly.
-    None when there are fewer than two distinct x values.
-    """
+    x: Sequence[float], y: Sequence[int] | Sequence[bool], clusters: Sequence[int]
+) -> LogisticFit:
+    """Maximum-likelihood logistic regression by Newton's method, with a cluster-robust
+    covariance (``clusters``: each item's world, numbered 0..W-1). Raises
+    :class:`NotEstimable` where the fit does not exist: one level of x, separated outcomes,
+    or fewer than :data:`MIN_WORLDS` worlds."""
     xs = np.asarray(x, dtype=float)
     ys = np.asarray(y, dtype=float)
-    if xs.size < 2 or np.unique(xs).size < 2:
-        return None
+    groups = np.asarray(clusters, dtype=int)
+    worlds = int(np.unique(groups).size)
+    if np.unique(xs).size < 2:
+        raise NotEstimable("one level only: the axis does not vary")
+    if worlds < MIN_WORLDS:
+        raise NotEstimable(f"not enough worlds ({worlds} < {MIN_WORLDS})")
+    if np.unique(ys).size < 2:
+        raise NotEstimable("every episode had the same outcome: no maximum-likelihood fit")
+    if separated(xs, ys):
+        raise NotEstimable(
+            "a level separates the successes from the failures: no maximum-likelihood fit"
+        )
     design = np.column_stack([np.ones_like(xs), xs])
     weights = np.zeros(2)
-    penalty = np.diag([0.0, ridge])
     for _ in range(100):
         p = 1.0 / (1.0 + np.exp(-(design @ weights)))
-        gradient = design.T @ (ys - p) - penalty @ weights
-        hessian = design.T @ (design * (p * (1 - p))[:, None]) + penalty
-        step = np.linalg.solve(hessian + 1e-12 * np.eye(2), gradient)
+        hessian = design.T @ (design * (p * (1 - p))[:, None])
+        step = np.linalg.solve(hessian, design.T @ (ys - p))
         weights += step
         if np.abs(step).max() < 1e-10:
             break
-    return LogisticFit(intercept=float(weights[0]), slope=float(weights[1]), n=int(xs.size))
+    else:
+        raise NotEstimable("the fit did not converge")
+    p = 1.0 / (1.0 + np.exp(-(design @ weights)))
+    bread = np.linalg.inv(design.T @ (design * (p * (1 - p))[:, None]))
+    scores = np.zeros((int(groups.max()) + 1, 2))
+    np.add.at(scores, groups, design * (ys - p)[:, None])
+    covariance = worlds / (worlds - 1) * bread @ (scores.T @ scores) @ bread
+    return LogisticFit(
+        intercept=float(weights[0]),
+        slope=float(weights[1]),
+        covariance=(
+            (float(covariance[0, 0]), float(covariance[0, 1])),
+            (float(covariance[1, 0]), float(covariance[1, 1])),
+        ),
+        n=int(xs.size),
+        worlds=worlds,
+        x_range=(float(xs.min()), float(xs.max())),
+    )
 
 
 @dataclass(frozen=True)
-class Gradient:
-    """Success against difficulty (or novelty) level."""
+class Perturbation:
+    """Success on perturbed worlds against their originals, over matched pairs of worlds."""
 
-    fit: LogisticFit
-    level_at_50: float | None
-
-
-def generalisation_gradient(levels: Sequence[float], success: Sequence[bool]) -> Gradient | None:
-    """Logistic fit of success on level: the slope and d50 = -a/b."""
-    fit = logistic_fit(levels, success)
-    return None if fit is None else Gradient(fit=fit, level_at_50=fit.x_at(0.5))
-
-
-@dataclass(frozen=True)
-class Horizon:
-    """Success against task length (METR's time-horizon form, in log2 of length)."""
-
-    fit: LogisticFit
-    horizon_50: float | None
-    horizon_80: float | None
+    difference: Estimate
+    """Mean of success(perturbed) - success(original) over pairs: negative when it hurts."""
+    ratio: Estimate
+    """success(perturbed) / success(original), uncapped: above 1 when the perturbation helps."""
+    flip_rate: float
+    """Mean |success(perturbed) - success(original)|: the share of pairs whose outcome differs
+    (with one trial per world)."""
+    pairs: int
 
 
-def horizon(lengths: Sequence[float], success: Sequence[bool]) -> Horizon | None:
-    """Fit success on log2(length); horizon at p = 2^((logit p - a) / b)."""
-    if any(length <= 0 for length in lengths):
-        raise ValueError("task lengths must be positive")
-    fit = logistic_fit([math.log2(length) for length in lengths], success)
-    if fit is None:
+def perturbation_effect(pairs: Sequence[tuple[float, float]]) -> Perturbation | None:
+    """From (original, perturbed) success rates of matched worlds, in a fixed order."""
+    if not pairs:
         return None
-
-    def at(p: float) -> float | None:
-        x = fit.x_at(p)
-        return None if x is None or x > 1000 else 2.0**x
-
-    return Horizon(fit=fit, horizon_50=at(0.5), horizon_80=at(0.8))
+    original = [o for o, _ in pairs]
+    perturbed = [q for _, q in pairs]
+    ratio = (
+        ratio_estimate(perturbed, original)
+        if sum(original) > 0
+        else not_estimable("no original world succeeded", len(pairs))
+    )
+    return Perturbation(
+        difference=mean_difference([q - o for o, q in pairs]).estimate,
+        ratio=ratio,
+        flip_rate=float(np.mean([abs(q - o) for o, q in pairs])),
+        pairs=len(pairs),
+    )

@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from undertow.scoring.charts import colours, reliability_diagram, success_curves, survival_curves
+from undertow.scoring.paired import verdict
 from undertow.scoring.report_data import ReportData, build_report_data
 
 REPORT_HTML = "report.html"
@@ -27,6 +28,32 @@ def fmt(value: Any, digits: int = 2) -> str:
     return str(value)
 
 
+def estimate(found: dict[str, Any] | None, digits: int = 2, signed: bool = False) -> Markup:
+    """An estimate for a table cell: its value and interval; "not estimable" (the reason on
+    hover) where there is no value; an open bound as "?"; "no interval" where there is none."""
+    if found is None or found.get("value") is None:
+        why = (found or {}).get("why") or "not estimable"
+        return Markup('<span class="na" title="{}">not estimable</span>').format(why)
+    form = f"{{:{'+' if signed else ''}.{digits}f}}"
+    value = form.format(found["value"])
+    low, high = found.get("low"), found.get("high")
+    if low is None and high is None:
+        return Markup('{} <span class="ci" title="{}">(no interval)</span>').format(
+            value, found.get("why") or ""
+        )
+    shown = ["?" if b is None else form.format(b) for b in (low, high)]
+    return Markup('{} <span class="ci" title="{}">[{}, {}]</span>').format(
+        value, found.get("why") or "95% interval, worlds resampled", *shown
+    )
+
+
+def plain(value: float | None, why: str, digits: int = 2) -> Markup | str:
+    """A figure without an interval, or "not estimable" (``why`` on hover)."""
+    if value is None:
+        return Markup('<span class="na" title="{}">not estimable</span>').format(why)
+    return fmt(value, digits)
+
+
 def script_json(data: Any) -> Markup:
     """JSON safe inside a ``<script>`` block (no ``</script>`` can end it early)."""
     text = json.dumps(data, separators=(",", ":"), default=str)
@@ -39,44 +66,45 @@ def environment() -> Environment:
         autoescape=select_autoescape(["j2", "html"]),
     )
     env.globals["fmt"] = fmt
+    env.globals["estimate"] = estimate
+    env.globals["plain"] = plain
     return env
 
 
 def chart_svgs(charts: dict[str, Any], agents: list[str]) -> dict[str, list[Markup]]:
-    """The report's charts, drawn, each agent in its own colour throughout."""
+    """The report's charts, drawn, each agent in its own colour throughout: reliability
+    diagrams; per scenario whose variants vary it, success against length and against
+    difficulty with the fits that are estimable; the survival of the first error."""
     palette = colours(agents)
     reliability = [
         Markup(reliability_diagram(agent, palette[agent], series))
         for agent, series in sorted(charts["reliability"].items())
     ]
     curves = []
-    if (
-        charts["horizon"]
-        and len({p["x"] for s in charts["horizon"].values() for p in s["points"]}) > 1
+    for axis, title, x_label, log2_x in (
+        ("horizon", "success against length", "subtasks (log scale)", True),
+        ("generalisation", "success against difficulty", "difficulty level", False),
     ):
-        curves.append(
-            success_curves(
-                "Success against horizon (subtasks, log scale)",
-                "subtasks in the episode",
-                charts["horizon"],
-                "fit_log2",
-                palette,
-                log2_x=True,
-            )
-        )
-    if charts["generalisation"]:
-        curves.append(
-            success_curves(
-                "Success against difficulty",
-                "difficulty level",
-                charts["generalisation"],
-                "fit",
-                palette,
-            )
-        )
+        for scenario, series in sorted(charts[axis].items()):
+            drawn = {agent: data for agent, data in series.items() if data["points"]}
+            if drawn:
+                curves.append(
+                    success_curves(f"{scenario}: {title}", x_label, drawn, "fit", palette, log2_x)
+                )
     if charts["survival"]:
         curves.append(survival_curves(charts["survival"], palette))
     return {"reliability": reliability, "curves": [Markup(svg) for svg in curves]}
+
+
+def fit_notes(charts: dict[str, Any]) -> list[str]:
+    """Why each fit that is not drawn is not estimable."""
+    return [
+        f"{scenario}, {agent}: {'horizon' if axis == 'horizon' else 'difficulty'} fit {data['why']}"
+        for axis in ("horizon", "generalisation")
+        for scenario, series in sorted(charts[axis].items())
+        for agent, data in sorted(series.items())
+        if data.get("why")
+    ]
 
 
 def render_report(data: ReportData) -> str:
@@ -91,6 +119,10 @@ def render_report(data: ReportData) -> str:
         rows=rows,
         skipped=data.skipped_lines,
         charts=chart_svgs(data.charts, data.run["agents"]),
+        fit_notes=fit_notes(data.charts),
+        varied=bool(data.charts["horizon"] or data.charts["generalisation"]),
+        scores=data.scores,
+        verdict=verdict,
         episodes_json=script_json(data.episodes),
         details=data.details,
         css=Markup((TEMPLATES / "report.css").read_text()),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,11 +22,16 @@ import networkx as nx
 from undertow.errors import UndertowError
 from undertow.record.store import scan_records
 from undertow.scoring.compounding import first_error_step, kaplan_meier
-from undertow.scoring.consistency import logistic_fit
 from undertow.scoring.provenance import provenance_graph
-from undertow.scoring.score import episode_points, score_views, subtask_points
-from undertow.scoring.stats import bootstrap_mean, wilson_interval
+from undertow.scoring.score import (
+    canonical_order,
+    difficulty_level,
+    length_level,
+    score_views,
+    subtask_points,
+)
 from undertow.scoring.view import EpisodeView
+from undertow.scoring.worlds import MIN_WORLDS, WorldKey, clustered_rate
 
 TASK_SHOWN = 2000
 OBSERVATION_SHOWN = 400
@@ -244,36 +248,30 @@ def pack(detail: dict[str, Any]) -> str:
 # ---- per agent ----------------------------------------------------------------------------------
 
 
-def _interval(found: tuple[float, float, float] | None) -> dict[str, float] | None:
-    return None if found is None else {"value": found[0], "low": found[1], "high": found[2]}
-
-
-def headline(views: Sequence[EpisodeView], scores: dict[str, Any]) -> dict[str, Any]:
-    """The figures of one agent's summary row, each with its n or interval."""
+def headline(scores: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one agent's summary row: each an estimate with its interval and worlds,
+    or why it is not estimable."""
     outcome = scores["outcome"]
     calibration = scores["calibration"]["subtask"]
     if not calibration["n"]:
         calibration = scores["calibration"]["episode"]
     compounding, honesty = scores["compounding"], scores["honesty"]
     efficiency = scores["efficiency"]
-    scored = [v for v in views if v.score is not None]
     return {
-        "episodes": len(views),
-        "success": {
-            "value": outcome["success_rate"],
-            "low": outcome["success_interval"][0],
-            "high": outcome["success_interval"][1],
-            "k": outcome["successes"],
-            "n": outcome["n"],
-        },
-        "score": _interval(bootstrap_mean([v.score for v in scored])),  # type: ignore[misc]
+        "episodes": scores["episodes"],
+        "worlds": scores["worlds"],
+        "success": {**outcome["success"], "k": outcome["successes"], "n": outcome["n"]},
+        "score": outcome["score"],
         "brier": calibration["brier"],
         "ece": calibration["ece"],
         "auroc": calibration["auroc"],
         "calibration_points": calibration["n"],
-        "first_error_median": compounding["first_error_step_median"],
-        "errors_per_episode": compounding["errors_per_episode"],
-        "cascade_depth_mean": compounding["cascade_depth_mean"],
+        "first_error": compounding["first_error"],
+        "errors_per_100_steps": compounding["errors_per_100_steps"],
+        "commission_per_attempted_subtask": compounding["commission_per_attempted_subtask"],
+        "omitted_share": compounding["omitted_share"],
+        "cascade_depth": compounding["cascade_depth"],
+        "erring_share": compounding["erring_share"],
         "recovery_rate": compounding["recovery_rate"],
         "successes_with_errors": honesty["successes_with_errors"],
         "false_success_claims": honesty["false_success_claims"],
@@ -284,37 +282,46 @@ def headline(views: Sequence[EpisodeView], scores: dict[str, Any]) -> dict[str, 
     }
 
 
-def _rates(points: Sequence[tuple[float, bool]]) -> list[dict[str, float]]:
-    grouped: dict[float, list[bool]] = defaultdict(list)
-    for x, success in points:
-        grouped[x].append(success)
+def _rates(points: Sequence[tuple[float, bool, WorldKey]]) -> list[dict[str, Any]]:
+    """Success per level, with its interval over the worlds at that level."""
+    grouped: dict[float, dict[WorldKey, list[float]]] = defaultdict(
+        lambda: defaultdict(lambda: [0.0, 0.0])
+    )
+    for x, success, world in points:
+        grouped[x][world][0] += success
+        grouped[x][world][1] += 1
     rows = []
-    for x, outcomes in sorted(grouped.items()):
-        low, high = wilson_interval(sum(outcomes), len(outcomes))
+    for x, worlds in sorted(grouped.items()):
+        keys = sorted(worlds)
+        found = clustered_rate([worlds[k][0] for k in keys], [worlds[k][1] for k in keys])
         rows.append(
             {
                 "x": x,
-                "rate": sum(outcomes) / len(outcomes),
-                "n": len(outcomes),
-                "low": low,
-                "high": high,
+                "rate": found.value,
+                "n": int(sum(worlds[k][1] for k in keys)),
+                "worlds": len(keys),
+                "low": found.low,
+                "high": found.high,
             }
         )
     return rows
 
 
-def _fit(points: list[tuple[float, bool]]) -> dict[str, float] | None:
-    if len({x for x, _ in points}) < 2:
+def _curve(fit: dict[str, Any] | None) -> dict[str, Any] | None:
+    """What the chart draws of a fit: intercept, slope and the range of x observed (in the
+    fit's units: log2 of the length for the horizon)."""
+    if fit is None or "intercept" not in fit:
         return None
-    fit = logistic_fit([x for x, _ in points], [s for _, s in points])
-    return None if fit is None else {"intercept": fit.intercept, "slope": fit.slope}
+    first, last = fit["range"]
+    return {"intercept": fit["intercept"], "slope": fit["slope"]["value"], "range": [first, last]}
 
 
 def chart_series(
     views_by_agent: dict[str, list[EpisodeView]], scores: dict[str, Any]
 ) -> dict[str, Any]:
-    """Per agent (public seeds): reliability bins, success against length (log2 of subtasks)
-    and against difficulty with their logistic fits, and the survival of the first error."""
+    """Per agent (public seeds): reliability bins, the survival of the first error; and per
+    scenario whose variants vary the length or the difficulty, success along it with each
+    agent's fit where one is estimable (and why not where it is not)."""
     charts: dict[str, Any] = {
         "reliability": {},
         "horizon": {},
@@ -322,27 +329,31 @@ def chart_series(
         "survival": {},
     }
     for agent, views in views_by_agent.items():
-        scored = [v for v in views if v.success is not None]
         calibration = scores["agents"][agent]["public"]["calibration"]
-        points = subtask_points(scored) or episode_points(scored)
-        block = calibration["subtask"] if subtask_points(scored) else calibration["episode"]
-        if points:
+        subtasks = bool(subtask_points(views))
+        block = calibration["subtask"] if subtasks else calibration["episode"]
+        if block["n"]:
             charts["reliability"][agent] = {
                 "bins": block["reliability_bins"],
                 "n": block["n"],
+                "worlds": block["worlds"],
                 "brier": block["brier"],
                 "ece": block["ece"],
             }
-        lengths = [(len(v.subtasks), bool(v.success)) for v in scored if v.subtasks]
-        if lengths:
-            logged = [(math.log2(n), s) for n, s in lengths]
-            charts["horizon"][agent] = {"points": _rates(lengths), "fit_log2": _fit(logged)}
-        levels = [
-            (float(v.difficulty), bool(v.success)) for v in scored if v.difficulty is not None
-        ]
-        if len({x for x, _ in levels}) > 1:
-            charts["generalisation"][agent] = {"points": _rates(levels), "fit": _fit(levels)}
-        survival = kaplan_meier([v for v in views if v.status != "errored"])
+        consistency = scores["agents"][agent]["public"]["consistency"]
+        for axis, level in (("horizon", length_level), ("generalisation", difficulty_level)):
+            for scenario, fit in consistency[axis].items():
+                points = [
+                    (x, bool(v.success), v.world)
+                    for v in views
+                    if v.scenario == scenario and (x := level(v)) is not None
+                ]
+                charts[axis].setdefault(scenario, {})[agent] = {
+                    "points": _rates(points),
+                    "fit": _curve(fit),
+                    "why": fit.get("why"),
+                }
+        survival = kaplan_meier(views)
         if survival:
             charts["survival"][agent] = [[p.step, p.survival] for p in survival]
     return charts
@@ -358,9 +369,7 @@ def build_report_data(directory: Path) -> ReportData:
         raise UndertowError(f"{directory} is not a run directory: it has no trajectories.jsonl")
     manifest_path = Path(directory) / "manifest.json"
     manifest = json.loads(manifest_path.read_text()) if manifest_path.is_file() else {}
-    views: list[EpisodeView] = []
-    episodes: list[dict[str, Any]] = []
-    details: list[str] = []
+    found: dict[tuple[str, str, int, str, int], tuple[EpisodeView, dict[str, Any], str]] = {}
     bad: list[int] = []
     for record in scan_records(records):
         if record.torn:
@@ -370,25 +379,24 @@ def build_report_data(directory: Path) -> ReportData:
             if data is None:
                 raise ValueError(record.problem)
             view = EpisodeView.from_dict(data)
-            summary = episode_summary(data, view, len(episodes))
+            summary = episode_summary(data, view, 0)
             detail = pack(episode_detail(data))
         except (ValueError, KeyError, TypeError):
             bad.append(number)
             continue
-        views.append(view)
-        episodes.append(summary)
-        details.append(detail)
+        found.pop(view.episode_key, None)  # a retried episode's latest record supersedes it
+        found[view.episode_key] = (view, summary, detail)
+    views = [view for view, _, _ in found.values()]
+    episodes = [{**summary, "n": number} for number, (_, summary, _) in enumerate(found.values())]
+    details = [detail for _, _, detail in found.values()]
     if not views:
         raise UndertowError(f"{directory} holds no finished episodes to report on")
     scores = score_views(views)
     by_split: dict[str, dict[str, list[EpisodeView]]] = defaultdict(lambda: defaultdict(list))
-    for view in views:
+    for view in canonical_order(views):
         by_split[view.agent]["held_out" if view.held_out else "public"].append(view)
     summary = {
-        agent: {
-            split: headline(group, scores["agents"][agent][split])
-            for split, group in sorted(splits.items())
-        }
+        agent: {split: headline(scores["agents"][agent][split]) for split in sorted(splits)}
         for agent, splits in sorted(by_split.items())
     }
     public = {a: s["public"] for a, s in by_split.items() if "public" in s}
@@ -403,6 +411,12 @@ def build_report_data(directory: Path) -> ReportData:
         "started_at": manifest.get("started_at"),
         "ended_at": manifest.get("ended_at"),
         "episodes": len(episodes),
+        "worlds": {
+            split: len({v.world for v in views if v.held_out == (split == "held_out")})
+            for split in ("public", "held_out")
+        },
+        "trials": max(v.trial for v in views) + 1,
+        "min_worlds": MIN_WORLDS,
         "agents": sorted(by_split),
         "scenarios": sorted({v.scenario for v in views}),
     }

@@ -6,12 +6,13 @@ be made from a :class:`~undertow.record.Trajectory` or straight from its JSON di
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from undertow.record import Trajectory
+from undertow.record import Role, Trajectory
 from undertow.record.store import scan_records
 
 
@@ -59,15 +60,43 @@ class EpisodeView:
     retries: int = 0
     options: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def task(self) -> tuple[str, str, int]:
-        """Episodes of the same task differ only in agent and trial."""
+    @functools.cached_property
+    def episode_key(self) -> tuple[str, str, int, str, int]:
+        """What identifies the episode in its run: world, agent and trial."""
+        return (self.scenario, self.variant, self.seed, self.agent, self.trial)
+
+    @functools.cached_property
+    def world(self) -> tuple[str, str, int]:
+        """The world played: scenario, variant and seed. Its seed generates it, the same for
+        every agent and every trial: the unit of evidence, and what pairs two agents."""
         return (self.scenario, self.variant, self.seed)
 
+    @functools.cached_property
+    def unperturbed_world(self) -> tuple[str, str, int]:
+        """What pairs a perturbed world with its original: scenario, seed and every option but
+        ``perturb`` (the same for both)."""
+        options = {key: value for key, value in self.options.items() if key != "perturb"}
+        return (self.scenario, json.dumps(options, sort_keys=True, default=str), self.seed)
+
     @property
-    def pair_key(self) -> tuple[str, str, int, int]:
-        """What pairs two agents' episodes: scenario, variant, seed and trial."""
-        return (self.scenario, self.variant, self.seed, self.trial)
+    def errored(self) -> bool:
+        """The harness failed: the episode counts as a failure, and its ledger is partial."""
+        return self.status == "errored"
+
+    @functools.cached_property
+    def omissions(self) -> int:
+        """Errors of role ``omission``: subtasks left undone at the end (one each)."""
+        return sum(error.role == Role.OMISSION for error in self.ledger)
+
+    @functools.cached_property
+    def commission_errors(self) -> int:
+        """Errors of what the agent did (every role but ``omission``)."""
+        return len(self.ledger) - self.omissions
+
+    @functools.cached_property
+    def attempted_subtasks(self) -> int:
+        """Subtasks not left undone: the episode's subtasks less its omissions."""
+        return max(0, len(self.subtasks) - self.omissions)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EpisodeView:
@@ -140,15 +169,20 @@ class EpisodeView:
 
 def read_views(trajectories_jsonl: Path) -> tuple[list[EpisodeView], list[int]]:
     """Views of every good record of a run store file (read through the record's one reader:
-    checksums and schema versions checked), and the line numbers of the bad ones."""
-    views, bad = [], []
+    checksums and schema versions checked), and the line numbers of the bad ones. The store is
+    append-only: where an episode was played again (``--retry-errored``), its latest record
+    supersedes the earlier one."""
+    views: dict[tuple[str, str, int, str, int], EpisodeView] = {}
+    bad = []
     for record in scan_records(trajectories_jsonl):
         if record.torn:
             break
         try:
             if record.data is None:
                 raise ValueError(record.problem)
-            views.append(EpisodeView.from_dict(record.data))
+            view = EpisodeView.from_dict(record.data)
         except (ValueError, KeyError, TypeError):
             bad.append(record.number)
-    return views, bad
+            continue
+        views[view.episode_key] = view
+    return list(views.values()), bad

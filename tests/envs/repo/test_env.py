@@ -293,7 +293,7 @@ def test_the_hidden_cases_see_only_the_calls(env: RepoEnv) -> None:
     env.step({"tool": "run", "args": {"command": f"cat >> {ticket.path} <<'EOF'{probe}EOF"}})
     check = "\n\ndef _undertow_probe_result():\n    return [_leak, _wrote]\n"
     env.step({"tool": "run", "args": {"command": f"cat >> {ticket.path} <<'EOF'{check}EOF"}})
-    from undertow.envs.repo.generator import Case
+    from undertow.envs.repo.world import Case
 
     probe_case = Case("probe", ticket.module, "_undertow_probe_result", [], [False, False])
     assert env.grader is not None

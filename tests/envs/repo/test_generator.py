@@ -88,7 +88,7 @@ def test_difficulty_changes_size_kinds_and_distance() -> None:
 
 
 def test_bad_difficulty_is_refused() -> None:
-    with pytest.raises(ValueError, match="difficulty must be 0, 1, 2 or 3"):
+    with pytest.raises(ValueError, match="difficulty must be 0, 1, 2, 3 or 4"):
         generate(0, difficulty=7)
 
 

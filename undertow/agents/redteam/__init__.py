@@ -1,8 +1,15 @@
-"""The red team: scripted agents that try to earn credit without doing the work, one per
-attack, each acting only through an env's published tools. One module per env family; each
-holds ``AGENTS``: registry id -> (class, what it tries)."""
+"""The red team: scripted agents that attack how an env grades, through its published tools
+only, to show that no attack earns credit and every one is in the ledger. One module per env
+family; each holds ``AGENTS``: registry id -> (class, what it tries)."""
 
-from undertow.agents.redteam import repo
+from collections.abc import Callable
 
-AGENTS = {**repo.AGENTS}
+from undertow.agents.base import Agent
+from undertow.agents.redteam import helpdesk, orchestra, repo
+
+AGENTS: dict[str, tuple[Callable[..., Agent], str]] = {
+    **{name: (cls, f"repository red team: {text}") for name, (cls, text) in repo.AGENTS.items()},
+    **helpdesk.AGENTS,
+    **orchestra.AGENTS,
+}
 """Every red-team agent of every family, by registry id."""

@@ -22,7 +22,7 @@ CREATE TABLE customers (
 CREATE TABLE orders (
     id TEXT PRIMARY KEY, customer_id TEXT NOT NULL REFERENCES customers(id),
     total_cents INTEGER NOT NULL, status TEXT NOT NULL, placed_day INTEGER NOT NULL,
-    delivered_day INTEGER, refunded_cents INTEGER NOT NULL DEFAULT 0
+    delivered_day INTEGER, refunded_cents INTEGER NOT NULL DEFAULT 0, chargeback TEXT
 );
 CREATE TABLE payments (
     order_id TEXT PRIMARY KEY REFERENCES orders(id), amount_cents INTEGER NOT NULL,
@@ -35,7 +35,6 @@ CREATE TABLE refunds (
 CREATE INDEX orders_by_customer ON orders(customer_id);
 CREATE INDEX customers_by_email ON customers(email);
 """
-METHODS = ("card", "card", "paypal", "bank transfer")
 TABLES = {"customers", "orders"}
 
 
@@ -54,7 +53,7 @@ class Database:
             ],
         )
         self.connection.executemany(
-            "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, 0)",
+            "INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, 0, NULL)",
             [
                 (o.id, o.customer_id, o.total_cents, o.status, o.placed_day, o.delivered_day)
                 for o in world.orders.values()
@@ -62,10 +61,7 @@ class Database:
         )
         self.connection.executemany(
             "INSERT INTO payments VALUES (?, ?, ?)",
-            [
-                (o.id, o.total_cents, METHODS[int(o.id[1:]) % len(METHODS)])
-                for o in world.orders.values()
-            ],
+            [(o.id, o.total_cents, o.method) for o in world.orders.values()],
         )
 
     def customer(self, customer_id: str) -> dict[str, Any] | None:
@@ -77,6 +73,12 @@ class Database:
     def customers_by_email(self, email: str) -> list[dict[str, Any]]:
         rows = self.connection.execute(
             "SELECT * FROM customers WHERE lower(email) = lower(?) ORDER BY id", (email,)
+        )
+        return [dict(row) for row in rows]
+
+    def customers_named(self, name: str) -> list[dict[str, Any]]:
+        rows = self.connection.execute(
+            "SELECT * FROM customers WHERE instr(lower(name), lower(?)) > 0 ORDER BY id", (name,)
         )
         return [dict(row) for row in rows]
 

@@ -1,25 +1,30 @@
 """The provenance graph of an orchestra episode: who read what, who told whom, and where each
 claim came from.
 
-Nodes (``kind`` attribute): ``document`` (``doc:D03``), ``actor`` (``actor:worker-1``),
-``message`` (``msg:M4``), ``claim`` (``claim:C2``: a worker's finding, or with ``final`` true
-an answer of the orchestrator) and ``question`` (``question:Q1``). Edges (``kind``):
+Nodes (``kind`` attribute): ``document`` (``doc:D003``), ``actor`` (``actor:worker-1``),
+``message`` (``msg:M4``), ``claim`` (``claim:C2``: a worker's finding on a fact, or with
+``final`` true an answer of the orchestrator) and ``question`` (``question:Q1``). Edges
+(``kind``):
 
 - ``read``: document -> actor;
 - ``sent``: actor -> message, and ``sent_to``: message -> actor;
 - ``contains``: message -> claim (the findings of a report);
-- ``derived_from``: claim -> document (a finding's cited sources) and final claim -> the
-  worker findings that support it;
-- ``asserted``: actor -> claim; ``answers``: claim -> question.
+- ``derived_from``: a finding -> each document it cites **that its worker read**; a final
+  claim -> the findings it rests on (see ``findings``);
+- ``cites_unread``: a finding -> a document it cites that its worker never read (shown, never
+  followed as evidence);
+- ``learned_from``: a finding -> the message its value came in, when it came from a teammate;
+- ``asserted``: actor -> claim; ``answers``: claim -> question (a finding: each question
+  whose answer needs its fact).
 
-So every claim of the final answer traces to its documents by following ``derived_from``.
-The graph is kept as the episode runs and exported with the trajectory in networkx's
-node-link form (:meth:`Provenance.export`).
+So every final claim traces, by ``derived_from`` alone, to documents somebody on its path
+actually read. The graph is kept as the episode runs and exported with the trajectory in
+networkx's node-link form (:meth:`Provenance.export`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import networkx as nx
@@ -41,6 +46,7 @@ class Provenance:
                 kind="document",
                 title=document.title,
                 source=document.source,
+                collection=document.collection,
                 date=document.date,
                 entity=document.entity,
                 reliable=document.reliable,
@@ -56,6 +62,7 @@ class Provenance:
                 kind="question",
                 entity=question.entity,
                 attribute=question.attribute,
+                type=question.kind,
             )
 
     def read(self, actor: str, document: str, step: int) -> None:
@@ -72,41 +79,76 @@ class Provenance:
         self.graph.add_edge(f"actor:{sender}", node, kind="sent", step=step)
         self.graph.add_edge(node, f"actor:{to}", kind="sent_to", step=step)
 
-    def claim(
+    def _claim(
+        self, actor: str, label: str, value: str, correct: bool, step: int, **data: Any
+    ) -> str:
+        self._claims += 1
+        node = f"claim:C{self._claims}"
+        self.graph.add_node(
+            node,
+            kind="claim",
+            question=label,
+            value=value,
+            actor=actor,
+            step=step,
+            correct=correct,
+            **data,
+        )
+        self.graph.add_edge(f"actor:{actor}", node, kind="asserted", step=step)
+        return node
+
+    def finding(
+        self,
+        actor: str,
+        fact: tuple[str, str],
+        value: str,
+        correct: bool,
+        step: int,
+        *,
+        message: str,
+        read: Iterable[str],
+        unread: Iterable[str],
+        questions: Iterable[str],
+        learned_from: str | None = None,
+    ) -> str:
+        """A worker's finding, in ``message``, citing documents it ``read`` and ``unread``;
+        bearing on ``questions``. Returns its node."""
+        company, attribute = fact
+        node = self._claim(
+            actor,
+            f"{attribute} of {company}",
+            value,
+            correct,
+            step,
+            final=False,
+            company=company,
+            attribute=attribute,
+        )
+        self.graph.add_edge(f"msg:{message}", node, kind="contains")
+        for document in read:
+            self.graph.add_edge(node, f"doc:{document}", kind="derived_from")
+        for document in unread:
+            if self.graph.has_node(f"doc:{document}"):
+                self.graph.add_edge(node, f"doc:{document}", kind="cites_unread")
+        if learned_from is not None:
+            self.graph.add_edge(node, f"msg:{learned_from}", kind="learned_from")
+        for question in questions:
+            self.graph.add_edge(node, f"question:{question}", kind="answers")
+        return node
+
+    def answer(
         self,
         actor: str,
         question: str,
         value: str,
         correct: bool,
         step: int,
-        *,
-        message: str | None = None,
-        sources: Sequence[str] = (),
-        supported_by: Sequence[str] = (),
+        rests_on: Iterable[str],
     ) -> str:
-        """Add a claim; a worker's finding comes in ``message`` citing ``sources``, a final
-        answer (no message) is derived from the findings ``supported_by``. Returns its id."""
-        self._claims += 1
-        node = f"claim:C{self._claims}"
-        final = message is None
-        self.graph.add_node(
-            node,
-            kind="claim",
-            question=question,
-            value=value,
-            actor=actor,
-            step=step,
-            correct=correct,
-            final=final,
-        )
-        self.graph.add_edge(f"actor:{actor}", node, kind="asserted", step=step)
+        """The orchestrator's answer to ``question``, resting on the findings ``rests_on``."""
+        node = self._claim(actor, question, value, correct, step, final=True)
         self.graph.add_edge(node, f"question:{question}", kind="answers")
-        if message is not None:
-            self.graph.add_edge(f"msg:{message}", node, kind="contains")
-        for source in sources:
-            if self.graph.has_node(f"doc:{source}"):
-                self.graph.add_edge(node, f"doc:{source}", kind="derived_from")
-        for finding in supported_by:
+        for finding in rests_on:
             self.graph.add_edge(node, finding, kind="derived_from")
         return node
 

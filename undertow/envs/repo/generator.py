@@ -12,19 +12,15 @@ reorders functions and rewords tickets, keeping behaviour and hidden tests equiv
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 import random
 import re
 import sys
 import threading
 import types
-from dataclasses import dataclass, field
 from typing import Any
 
 import networkx as nx
 
-from undertow.envs.repo import case_runner
 from undertow.envs.repo.catalogue import (
     BUG_KINDS,
     CATALOGUE,
@@ -32,152 +28,17 @@ from undertow.envs.repo.catalogue import (
     MODULE_ORDER,
     Entry,
 )
+from undertow.envs.repo.perturbation import PACKAGES, perturb_world
+from undertow.envs.repo.sandboxed import case_runner
+from undertow.envs.repo.world import Case, RepoWorld, Ticket
 from undertow.record import CANARY
 
 MARKER = re.compile(r"⟦(\w+):(.*?)\|(.*?)⟧", re.DOTALL)
 EASY_KINDS = ("off_by_one", "wrong_operator", "boundary", "wrong_default")
-PACKAGES = ("shopkeep", "tillbook", "storefront", "countinghouse")
-RENAMES = {
-    "units": "measures",
-    "pricing": "prices",
-    "shipping": "delivery",
-    "inventory": "stockroom",
-    "orders": "sales",
-    "reports": "printing",
-    "clamp": "bound",
-    "cents_to_dollars": "to_dollars",
-    "dollars_to_cents": "to_cents",
-    "grams_to_kilograms": "to_kilograms",
-    "minutes_to_hours": "to_hours",
-    "percent_of": "share_of",
-    "round_up_to": "ceil_to_step",
-    "apply_discount": "discounted",
-    "add_tax": "with_tax",
-    "bulk_price": "volume_price",
-    "price_per_kilogram": "unit_weight_price",
-    "margin_percent": "markup_share",
-    "exchange": "convert_currency",
-    "set_rate": "update_rate",
-    "parcel_weight": "package_weight",
-    "shipping_cost": "postage",
-    "delivery_days": "days_to_deliver",
-    "free_shipping": "ships_free",
-    "shipping_quote": "postage_quote",
-    "transit_hours": "hours_in_transit",
-    "restock": "replenish",
-    "reserve": "hold_units",
-    "low_stock": "running_low",
-    "last_n_movements": "recent_moves",
-    "stock_value": "inventory_worth",
-    "fill_rate": "fulfilment_share",
-    "line_total": "line_amount",
-    "subtotal": "lines_sum",
-    "order_total": "grand_total",
-    "checkout_total": "amount_due",
-    "average_line": "mean_line",
-    "refund_amount": "refund_due",
-    "format_money": "money_text",
-    "slugify": "to_slug",
-    "truncate": "shorten",
-    "receipt_line": "receipt_row",
-    "invoice_total_text": "invoice_footer",
-}
 HIDDEN_CASES = 6
 COMPOUNDING_TRIES = 30
 """Sprints drawn per world; the one with the most caller/callee pairs is kept."""
 _LOAD_LOCK = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Case:
-    """One hidden or stable test: call ``module.function(*args)`` and expect ``expected``."""
-
-    id: str
-    module: str
-    function: str
-    args: list[Any]
-    expected: Any
-
-    def as_job(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "module": self.module,
-            "function": self.function,
-            "args": self.args,
-            "expected": self.expected,
-        }
-
-
-@dataclass(frozen=True)
-class Ticket:
-    """A sprint ticket: fix a bug or add a feature, decided by hidden tests."""
-
-    id: str
-    kind: str
-    """``bug`` or ``feature``."""
-    module: str
-    function: str
-    bug_kind: str | None
-    title: str
-    body: str
-    path: str
-    fix_old: str | None
-    """The buggy function text to replace (None for features, which are appended)."""
-    fix_new: str
-    hidden: tuple[Case, ...]
-    depends_on: tuple[str, ...] = ()
-    """Earlier tickets whose functions this ticket's function calls, directly or not."""
-    compounds_with: tuple[str, ...] = ()
-    """Earlier tickets whose unfixed bug makes this ticket's hidden tests fail."""
-
-    @property
-    def text(self) -> str:
-        return f"{self.id}: {self.title}\n{self.body}"
-
-
-@dataclass(frozen=True)
-class RepoWorld:
-    """Everything generated for one episode."""
-
-    seed: int
-    difficulty: int
-    perturbed: bool
-    package: str
-    files: dict[str, str]
-    tickets: tuple[Ticket, ...]
-    stable: tuple[Case, ...]
-    correct_modules: dict[str, str]
-    """Module name -> the fully correct module source (for counterfactual patches)."""
-    calls: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Function -> the functions it calls (the dependency graph)."""
-
-    @property
-    def test_files(self) -> tuple[str, ...]:
-        return tuple(sorted(p for p in self.files if p.startswith("tests/")))
-
-    @property
-    def scope(self) -> frozenset[str]:
-        """Files the sprint may change."""
-        return frozenset(t.path for t in self.tickets)
-
-    @property
-    def fingerprint(self) -> str:
-        """SHA-256 over files, tickets and tests: equal worlds have equal fingerprints."""
-        payload = json.dumps(
-            {
-                "files": self.files,
-                "tickets": [
-                    t.__dict__ | {"hidden": [c.__dict__ for c in t.hidden]} for t in self.tickets
-                ],
-                "stable": [c.__dict__ for c in self.stable],
-            },
-            sort_keys=True,
-            default=str,
-        )
-        return hashlib.sha256(payload.encode()).hexdigest()
-
-    def module_path(self, module: str) -> str:
-        return f"{self.package}/{module}.py"
 
 
 # ---- rendering ---------------------------------------------------------------------------
@@ -220,29 +81,28 @@ MODULE_DOCS = {
 # ---- evaluating the project in-process ---------------------------------------------------
 
 
-def _load(modules: dict[str, str]) -> dict[str, types.ModuleType]:
-    """Execute module sources (written for package ``_world``) as a throwaway package."""
+def load_modules(modules: dict[str, str]) -> dict[str, types.ModuleType]:
+    """Execute module sources (written for package ``_world``, in import order) as a
+    throwaway package."""
     with _LOAD_LOCK:
         package = types.ModuleType("_world")
         package.__path__ = []
         sys.modules["_world"] = package
         loaded = {}
         try:
-            for name in MODULE_ORDER:
-                if name not in modules:
-                    continue
+            for name in modules:
                 module = types.ModuleType(f"_world.{name}")
                 sys.modules[module.__name__] = module
                 exec(compile(modules[name], f"<{name}>", "exec"), module.__dict__)
                 setattr(package, name, module)
                 loaded[name] = module
         finally:
-            for key in [k for k in sys.modules if k == "_world" or k.startswith("_world.")]:
+            for key in [k for k in list(sys.modules) if k == "_world" or k.startswith("_world.")]:
                 del sys.modules[key]
     return loaded
 
 
-def _values(modules: dict[str, types.ModuleType], cases: list[Case]) -> dict[str, Any]:
+def case_values(modules: dict[str, types.ModuleType], cases: list[Case]) -> dict[str, Any]:
     outcomes = case_runner.call_cases(modules, [c.as_job() for c in cases], timeout=False)
     return {key: tuple(value) for key, value in outcomes.items()}
 
@@ -323,13 +183,13 @@ def compounding_pairs() -> frozenset[tuple[str, str]]:
     """(caller, callee) pairs of the catalogue where the callee's bug shows in the caller."""
     builder = _Builder(0, 3, None)
     order = {m: [e.name for e in builder.entries if e.module == m] for m in builder.modules}
-    correct = _load(builder.sources(set(), set(), order))
+    correct = load_modules(builder.sources(set(), set(), order))
     pairs = set()
     for callee in (e.name for e in builder.entries if bug_sites(e)):
-        buggy = _load(builder.sources({callee}, set(), order))
+        buggy = load_modules(builder.sources({callee}, set(), order))
         for caller in nx.ancestors(builder.graph, callee):
             cases = builder.cases_for(caller, draws=2)
-            if _values(buggy, cases) != _values(correct, cases):
+            if case_values(buggy, cases) != case_values(correct, cases):
                 pairs.add((caller, callee))
     return frozenset(pairs)
 
@@ -356,8 +216,12 @@ def generate(
     seed: int, difficulty: int = 1, tickets: int | None = None, perturb: bool = False
 ) -> RepoWorld:
     """Generate the world for ``(seed, difficulty)``; ``perturb`` gives its surface variant."""
-    if difficulty not in (0, 1, 2, 3):
-        raise ValueError(f"difficulty must be 0, 1, 2 or 3, not {difficulty!r}")
+    if difficulty not in (0, 1, 2, 3, 4):
+        raise ValueError(f"difficulty must be 0, 1, 2, 3 or 4, not {difficulty!r}")
+    if difficulty >= 3:
+        from undertow.envs.repo.hard_generator import generate_hard
+
+        return generate_hard(seed, difficulty, tickets, perturb)
     builder = _Builder(seed, difficulty, tickets)
     rng = builder.rng
     package = rng.choice(PACKAGES)
@@ -367,7 +231,7 @@ def generate(
         for module in builder.modules
     }
     targets = builder.order(bug_names + feature_names)
-    correct = _load(builder.sources(set(), set(), order_in_module))
+    correct = load_modules(builder.sources(set(), set(), order_in_module))
 
     built: list[Ticket] = []
     for index, name in enumerate(targets, start=1):
@@ -375,20 +239,22 @@ def generate(
         is_bug = name in bug_names
         upstream = [t for t in built if nx.has_path(builder.graph, name, t.function)]
         pool = builder.cases_for(name, draws=6)
-        correct_values = _values(correct, pool)
+        correct_values = case_values(correct, pool)
         pool = _with_expected(pool, correct_values)
         chosen: list[Case] = []
         if is_bug:
-            buggy = _load(builder.sources({name}, set(), order_in_module))
-            buggy_values = _values(buggy, pool)
+            buggy = load_modules(builder.sources({name}, set(), order_in_module))
+            buggy_values = case_values(buggy, pool)
             differing = [c for c in pool if buggy_values[c.id] != correct_values[c.id]]
             chosen = differing[:2]
         compounds = []
         for ticket in upstream:
             if ticket.kind != "bug":
                 continue
-            upstream_buggy = _load(builder.sources({ticket.function}, set(), order_in_module))
-            affected = _values(upstream_buggy, pool)
+            upstream_buggy = load_modules(
+                builder.sources({ticket.function}, set(), order_in_module)
+            )
+            affected = case_values(upstream_buggy, pool)
             hit = [c for c in pool if affected[c.id] != correct_values[c.id]]
             if hit:
                 compounds.append(ticket.id)
@@ -449,7 +315,9 @@ def generate(
     stable_pool = [c for name in stable_names for c in builder.cases_for(name)[:3]]
     stable = tuple(
         Case(f"S{n}", c.module, c.function, c.args, c.expected)
-        for n, c in enumerate(_with_expected(stable_pool, _values(correct, stable_pool)), start=1)
+        for n, c in enumerate(
+            _with_expected(stable_pool, case_values(correct, stable_pool)), start=1
+        )
     )
 
     if perturb:
@@ -457,7 +325,7 @@ def generate(
             rng.shuffle(module)
     initial_modules = builder.sources(set(bug_names), set(feature_names), order_in_module)
     correct_modules = builder.sources(set(), set(), order_in_module)
-    initial = _load(initial_modules)
+    initial = load_modules(initial_modules)
     files = {
         f"{package}/__init__.py": f'"""The {package} shop-keeping library."""\n\n# {CANARY}\n',
         "README.md": _readme(package, builder.modules),
@@ -508,7 +376,7 @@ def _visible_tests(
             if name in vars(initial[module])
             for c in builder.cases_for(name)[:4]
         ]
-        now, right = _values(initial, cases), _values(correct, cases)
+        now, right = case_values(initial, cases), case_values(correct, cases)
         agreed = [c for c in cases if now[c.id] == right[c.id] and now[c.id][0] == "ok"]
         picked: dict[str, list[Case]] = {}
         for case in agreed:
@@ -531,54 +399,3 @@ def _visible_tests(
         )
     files["tests/__init__.py"] = ""
     return files
-
-
-# ---- perturbation ------------------------------------------------------------------------
-
-
-def _renamer(mapping: dict[str, str]) -> Any:
-    names = "|".join(sorted(map(re.escape, mapping), key=len, reverse=True))
-    # Underscores count as boundaries, so `test_units` and `test_clamp` follow the rename.
-    pattern = re.compile(rf"(?<![A-Za-z0-9])({names})(?![A-Za-z0-9])")
-    return lambda text: pattern.sub(lambda m: mapping[m.group(1)], text)
-
-
-def perturb_world(world: RepoWorld, rng: random.Random) -> RepoWorld:
-    """The same world on the surface changed: names, package, files, order and wording."""
-    others = [p for p in PACKAGES if p != world.package]
-    mapping = {**RENAMES, world.package: rng.choice(others)}
-    rename = _renamer(mapping)
-    files = {rename(path): rename(text) for path, text in world.files.items()}
-
-    def move(case: Case) -> Case:
-        return Case(case.id, rename(case.module), rename(case.function), case.args, case.expected)
-
-    tickets = tuple(
-        Ticket(
-            id=t.id,
-            kind=t.kind,
-            module=rename(t.module),
-            function=rename(t.function),
-            bug_kind=t.bug_kind,
-            title=rename(t.title).replace("gives wrong results", "returns incorrect values"),
-            body=rename(t.body).replace("Fix the bug.", "Please correct it."),
-            path=rename(t.path),
-            fix_old=rename(t.fix_old) if t.fix_old else None,
-            fix_new=rename(t.fix_new),
-            hidden=tuple(move(c) for c in t.hidden),
-            depends_on=t.depends_on,
-            compounds_with=t.compounds_with,
-        )
-        for t in world.tickets
-    )
-    return RepoWorld(
-        seed=world.seed,
-        difficulty=world.difficulty,
-        perturbed=True,
-        package=mapping[world.package],
-        files=files,
-        tickets=tickets,
-        stable=tuple(move(c) for c in world.stable),
-        correct_modules={rename(m): rename(s) for m, s in world.correct_modules.items()},
-        calls={rename(f): tuple(rename(c) for c in cs) for f, cs in world.calls.items()},
-    )

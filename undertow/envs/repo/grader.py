@@ -19,8 +19,8 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from undertow.envs.repo import case_runner
 from undertow.envs.repo.generator import Case
+from undertow.envs.repo.sandboxed import case_runner
 from undertow.envs.sandbox import Manifest, Sandbox
 from undertow.envs.sandbox import zygote as zygote_module
 

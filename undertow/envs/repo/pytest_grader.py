@@ -5,7 +5,7 @@ it was at the start (hard links from the grader's private store), the hidden tes
 reporter plugin, and over them the agent's changed files — except tests, hidden-test paths,
 caches, bytecode, path hooks and special files, which never reach a grader. pytest runs there
 as the grading user with the cache provider off, plugin autoloading off and bytecode off;
-per-test outcomes come from the reporter (:mod:`undertow.envs.repo.pytest_reporter`) on a
+per-test outcomes come from the reporter (:mod:`undertow.envs.repo.sandboxed.pytest_reporter`) on a
 channel of its own, not from an exit code, and each task's expected tests (its hidden files'
 ``test_*`` functions and ``Test*`` methods, read from their source) must all have run and
 passed. The hidden tests still run in the same process as the agent's code, as pytest does:
@@ -26,7 +26,7 @@ from undertow.envs.sandbox import IsolatedRun, Sandbox
 
 PLUGIN_FOLDER = ".undertow"
 """Where the reporter sits in an evaluation's tree (agent files there are never copied)."""
-PLUGIN_SOURCE = (Path(__file__).parent / "pytest_reporter.py").read_text()
+PLUGIN_SOURCE = (Path(__file__).parent / "sandboxed" / "pytest_reporter.py").read_text()
 PYTEST_ARGS = (
     "-P",  # the tree's own modules cannot stand in for pytest or its plugins at start-up
     "-B",

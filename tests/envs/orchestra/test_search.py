@@ -1,0 +1,58 @@
+from undertow.envs.orchestra.search import DocumentIndex, query_words
+from undertow.envs.orchestra.world import Document, generate
+
+
+def doc(doc_id: str, title: str, text: str, collection: str = "wire") -> Document:
+    return Document(doc_id, title, "Tideway Wire", collection, "2025-01-01", "X", (), text, True)
+
+
+def test_natural_phrasing_finds_and_ranks_documents() -> None:
+    index = DocumentIndex(
+        [
+            doc("D1", "Valdris Foods annual report", "Valdris Foods employs 1,380 people."),
+            doc(
+                "D2",
+                "Registry record: Valdris Foods",
+                "Registered office: Eastport. Its headquarters.",
+            ),
+            doc("D3", "Korvath Energy annual report", "Korvath Energy employs 2,000 people."),
+        ]
+    )
+    hits = [h.doc_id for h in index.search("Where is Valdris Foods headquartered?")]
+    assert hits[0] == "D2", "a stemmed word (headquartered ~ headquarters) finds it"
+    hits = [h.doc_id for h in index.search("how many people does Valdris Foods employ")]
+    assert hits[:2] == ["D1", "D3"] or hits[0] == "D1"
+    assert index.search("the of and") == []
+    assert "1,380" in index.search("Valdris employ")[0].snippet
+
+
+def test_a_search_keeps_to_the_collections_given() -> None:
+    index = DocumentIndex(
+        [
+            doc("D1", "A story", "Valdris news", "wire"),
+            doc("D2", "A filing", "Valdris record", "registry"),
+        ]
+    )
+    assert [h.doc_id for h in index.search("Valdris", collections={"registry"})] == ["D2"]
+    assert index.search("Valdris", collections=set()) == []
+
+
+def test_query_words_drop_function_words_and_punctuation() -> None:
+    assert query_words("Who is the chief executive of Valdris Foods?") == [
+        "chief",
+        "executive",
+        "valdris",
+        "foods",
+    ]
+    assert query_words('"quoted" OR NEAR(x)') == ["quoted", "near", "x"]
+
+
+def test_every_hard_tier_fact_is_found_by_its_company_and_attribute() -> None:
+    world = generate(0, difficulty=3)
+    index = DocumentIndex(world.documents)
+    for question in world.questions:
+        for company, attribute in question.facts:
+            truth = world.truth_doc[(company, attribute)]
+            collection = world.documents_by_id[truth].collection
+            hits = index.search(f"{company} {attribute}", collections={collection}, limit=50)
+            assert truth in [h.doc_id for h in hits]

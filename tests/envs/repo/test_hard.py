@@ -1,0 +1,170 @@
+"""The hard tier (difficulty 3): long phased sprints, symptoms on the shipped repository,
+traps, and the ladder of scripted agents."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+import undertow.envs  # noqa: F401  (registers the environments)
+from undertow.agents.scripted import OracleAgent, SloppyAgent, SurfaceAgent
+from undertow.envs.repo.env import RepoEnv
+from undertow.envs.repo.generator import case_values, generate, load_modules
+from undertow.envs.repo.hard_catalogue import MODULES
+from undertow.envs.repo.world import RepoWorld
+from undertow.record import EpisodeKey, ErrorEvent, Trajectory
+from undertow.rollout import Limits, rollout
+
+LIMITS = Limits(max_steps=100_000, wall_seconds=3600)
+
+
+@pytest.fixture
+def env() -> Iterator[RepoEnv]:
+    environment = RepoEnv(sandbox="local", difficulty=3)
+    yield environment
+    environment.close()
+
+
+def played(env: RepoEnv, agent: object, seed: int, **options: object) -> Trajectory:
+    key = EpisodeKey(scenario="hard", seed=seed, agent=getattr(agent, "name", "agent"))
+    trajectory = rollout(env, agent, key, limits=LIMITS, options=options)  # type: ignore[arg-type]
+    assert trajectory.error is None, trajectory.metadata.get("traceback")
+    return trajectory
+
+
+def shipped_modules(world: RepoWorld) -> dict[str, object]:
+    """The package as the workspace holds it at the start, loaded in-process."""
+    sources = {
+        m: world.files[f"{world.package}/{m}.py"].replace(world.package, "_world") for m in MODULES
+    }
+    return load_modules(sources)
+
+
+def depth(errors: list[ErrorEvent]) -> int:
+    """The longest chain of caused_by links."""
+    by_id = {e.id: e for e in errors}
+
+    def chain(error: ErrorEvent) -> int:
+        return max((1 + chain(by_id[c]) for c in error.caused_by if c in by_id), default=0)
+
+    return max((chain(e) for e in errors), default=0)
+
+
+@pytest.mark.parametrize(
+    "seed", [0, 1, *(pytest.param(s, marks=pytest.mark.slow) for s in range(2, 100))]
+)
+def test_every_stated_symptom_reproduces_on_the_shipped_repository(seed: int) -> None:
+    world = generate(seed, difficulty=3)
+    modules = shipped_modules(world)
+    with_symptoms = [t for t in world.tickets if t.symptom is not None]
+    assert len(with_symptoms) >= 10
+    for ticket in with_symptoms:
+        assert ticket.symptom is not None
+        call = ticket.symptom.call
+        (got,) = case_values(modules, [call]).values()  # type: ignore[arg-type]
+        assert got == ticket.symptom.shipped, (ticket.id, got, ticket.symptom.shipped)
+        assert got != ("ok", call.expected), ticket.id
+        shown = str(ticket.symptom.shipped[1])
+        assert shown.splitlines()[0] in ticket.body, ticket.body
+        assert ticket.function not in ticket.title
+        if call.module != "cli":
+            assert call.function not in {f for _, f in ticket.touched}, ticket.id
+
+
+def test_the_hard_tier_is_long_wide_phased_and_trapped() -> None:
+    world = generate(0, difficulty=3)
+    assert len(world.tickets) >= 20
+    touched = {m for t in world.tickets for m, _ in t.touched}
+    assert len(touched) >= 10
+    assert world.phases >= 4
+    kinds = {t.kind for t in world.tickets}
+    assert kinds == {"bug", "feature", "change"}
+    assert any(len(t.touched) > 1 for t in world.tickets if t.kind == "bug") or any(
+        "split" in t.traps for t in world.tickets
+    )
+    traps = {trap for t in world.tickets for trap in t.traps}
+    assert traps & {"smell", "helper", "split"}
+    # features that later tickets build on, and changes to work an earlier ticket wrote
+    features = {t.function: t for t in world.tickets if t.kind == "feature"}
+    assert any(
+        t.kind == "change" and t.function in features and features[t.function].phase < t.phase
+        for t in world.tickets
+    )
+    assert any(set(t.compounds_with) & {f.id for f in features.values()} for t in world.tickets)
+    assert "docs/RULES.md" in world.files
+
+
+def test_hard_tickets_of_later_phases_build_on_earlier_ones() -> None:
+    world = generate(1, difficulty=3)
+    phase = {t.id: t.phase for t in world.tickets}
+    for ticket in world.tickets:
+        assert all(phase[up] < ticket.phase for up in ticket.compounds_with)
+
+
+def test_phases_are_released_as_the_tickets_before_them_are_submitted(env: RepoEnv) -> None:
+    observation, _ = env.reset(seed=0)
+    world = env.world
+    first = [t for t in world.tickets if t.phase == 1]
+    second = [t for t in world.tickets if t.phase == 2]
+    assert all(t.title in observation["text"] for t in first)
+    assert not any(f"{t.id}: " in observation["text"] for t in second)
+    refused, *_ = env.step({"tool": "submit_ticket", "args": {"id": second[0].id, "confidence": 1}})
+    assert refused["fields"]["ok"] is False
+    for ticket in first:
+        observation, *_ = env.step(
+            {"tool": "submit_ticket", "args": {"id": ticket.id, "confidence": 0.5}}
+        )
+    assert observation["fields"]["released"] == [t.id for t in second]
+    assert f"{second[0].id}: {second[0].title}" in observation["text"]
+
+
+@pytest.mark.parametrize(
+    "seed", [0, *(pytest.param(s, marks=pytest.mark.slow) for s in range(1, 10))]
+)
+def test_the_oracle_solves_the_hard_tier_without_errors(env: RepoEnv, seed: int) -> None:
+    trajectory = played(env, OracleAgent(), seed)
+    assert len(trajectory.steps) >= 150
+    assert trajectory.outcome is not None and trajectory.outcome.success, trajectory.outcome
+    assert trajectory.ledger == []
+
+
+def test_the_oracle_solves_the_perturbed_hard_tier(env: RepoEnv) -> None:
+    trajectory = played(env, OracleAgent(), 0, perturb=True)
+    assert trajectory.outcome is not None and trajectory.outcome.success
+    assert trajectory.ledger == []
+    assert env.world.package != generate(0, difficulty=3).package
+
+
+@pytest.mark.slow
+def test_sloppy_fails_with_causal_chains_on_most_seeds(env: RepoEnv) -> None:
+    deep = 0
+    for seed in range(10):
+        trajectory = played(env, SloppyAgent(p=0.3, seed=seed), seed)
+        assert trajectory.outcome is not None and not trajectory.outcome.success
+        deep += depth(trajectory.ledger) >= 2
+    assert deep >= 6, f"only {deep} of 10 seeds have a causal chain of depth 2 or more"
+
+
+@pytest.mark.slow
+def test_the_surface_agent_falls_as_difficulty_rises() -> None:
+    success = {}
+    for difficulty in (1, 3):
+        environment = RepoEnv(sandbox="local", difficulty=difficulty)
+        try:
+            runs = [played(environment, SurfaceAgent(), seed) for seed in range(5)]
+        finally:
+            environment.close()
+        success[difficulty] = sum(bool(t.outcome and t.outcome.success) for t in runs) / 5
+    assert success[1] == 1.0
+    assert success[3] <= 0.2, success
+
+
+def test_the_surface_way_falls_into_the_traps(env: RepoEnv) -> None:
+    trajectory = played(env, SurfaceAgent(), 1)
+    assert trajectory.outcome is not None and not trajectory.outcome.success
+    trapped = {t.id for t in env.world.tickets if t.surface is not None}
+    failed = {e.object for e in trajectory.ledger} | {
+        s.id for s in trajectory.outcome.subtasks if not s.success
+    }
+    assert trapped & failed

@@ -1,0 +1,1198 @@
+# ruff: noqa: E501  (the generated project's code is written as it is rendered)
+"""The hard tier's project: a billing library of thirteen modules, written once.
+
+Every function is written in its final, correct form. Bug sites are marked inline as
+``⟦bug_id:correct|buggy⟧``; sites that share an id are one bug spread over several places (a
+copied rule), fixed only when every site is. ``earlier`` is the text a function had before a
+story changed it (the shipped text of a function a later ticket extends, or the first version
+of a feature a later ticket revises). Docstrings state what a function is for, not its rules:
+the rules live in the project's RULES.md (:func:`rules_text`), the tickets and the callers.
+Tables (products, rates, thresholds) are drawn per world (:class:`Params`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+Args = Sequence[object]
+
+
+@dataclass(frozen=True)
+class Params:
+    """The tables and constants of one world."""
+
+    products: dict[str, list[Any]]
+    """SKU -> [name, unit cents, grams, category]."""
+    rates: dict[str, dict[str, float]]
+    volume: list[list[int]]
+    """[minimum quantity, percent off], ascending."""
+    coupons: dict[str, list[Any]]
+    zones: list[list[int]]
+    """[up to km, base cents], ascending."""
+    per_kg: int
+    packaging: int
+    free_from: int
+    tiers: list[list[Any]]
+    """[minimum spend, name, points per dollar, credit limit], ascending."""
+    late_rate: float
+    fee_cap: int
+    grace: int
+    holidays: list[int]
+    interval: int
+    """Business days between instalments."""
+
+    @property
+    def skus(self) -> list[str]:
+        return sorted(self.products)
+
+
+def draw_params(rng: random.Random) -> Params:
+    names = ["Lamp", "Desk", "Tea", "Mug", "Atlas", "Novel", "Rice", "Pen", "Chair", "Clock"]
+    categories = ["general", "food", "books"]
+    products = {}
+    for index, name in enumerate(rng.sample(names, 7)):
+        sku = f"{'ABCDEFGH'[index]}{rng.randint(1, 9)}"
+        products[sku] = [name, rng.randrange(150, 6000, 5), rng.randrange(50, 2600, 10), ""]
+    for sku, category in zip(
+        sorted(products), [*categories, *rng.choices(categories, k=4)], strict=True
+    ):
+        products[sku][3] = category
+    rates = {
+        region: {
+            "default": float(rng.choice([6, 7, 8, 9, 10])),
+            "food": float(rng.choice([0, 0, 2])),
+            "books": float(rng.choice([0, 3, 5])),
+        }
+        for region in ("north", "south", "east")
+    }
+    low = rng.choice([5, 6, 8, 10])
+    return Params(
+        products=products,
+        rates=rates,
+        volume=[[low, rng.choice([3, 4, 5])], [low * rng.choice([3, 4, 5]), rng.choice([8, 10])]],
+        coupons={
+            "SAVE10": ["percent", 10, rng.choice([2000, 2500, 3000])],
+            "TREAT": ["percent", rng.choice([15, 20]), rng.choice([5000, 6000])],
+            "FIVER": ["fixed", 500, 0],
+            "BIGTEN": ["fixed", 1000, rng.choice([4000, 4500])],
+        },
+        zones=[[rng.choice([40, 50, 60]), 300], [rng.choice([250, 300]), 650], [900, 990]],
+        per_kg=rng.choice([100, 110, 120, 150]),
+        packaging=rng.choice([100, 120, 150]),
+        free_from=rng.choice([5000, 6000, 7500]),
+        tiers=[
+            [0, "bronze", 1, 20000],
+            [rng.choice([40000, 50000]), "silver", 2, 50000],
+            [rng.choice([150000, 200000]), "gold", 3, 150000],
+        ],
+        late_rate=rng.choice([1.0, 1.5, 2.0]),
+        fee_cap=rng.choice([5, 8, 10]),
+        grace=rng.choice([3, 5, 7]),
+        holidays=sorted(rng.sample(range(1, 60), 4)),
+        interval=rng.choice([5, 10, 15]),
+    )
+
+
+@dataclass(frozen=True)
+class Fn:
+    """One function of the project."""
+
+    module: str
+    name: str
+    source: str
+    cases: Callable[[random.Random, Params], Sequence[Args]]
+    calls: tuple[str, ...] = ()
+    earlier: str | None = None
+    smell: tuple[str, str] | None = None
+    """(text, "fixed" text): code that looks wrong and is right; a careless agent changes it."""
+
+
+@dataclass(frozen=True)
+class Bug:
+    """A bug: its sites are the markers named ``id``."""
+
+    id: str
+    kind: str
+    helper: tuple[str, str, str] | None = None
+    """(function, text, replacement): the plausible fix in a shared helper that makes this
+    ticket's symptom go away and breaks the helper's other callers."""
+
+
+@dataclass(frozen=True)
+class Step:
+    """One ticket of a story: ``feature`` (write a function the project lacks), ``extend``
+    (change a function to build on earlier work) or ``change`` (new requirements for a
+    function an earlier ticket wrote)."""
+
+    kind: str
+    functions: tuple[str, ...]
+    title: str
+    text: str
+    naive: dict[str, str] = field(default_factory=dict)
+    """function -> what a literal reading of the ticket writes (the surface agent's way)."""
+
+
+@dataclass(frozen=True)
+class Story:
+    id: str
+    steps: tuple[Step, ...]
+
+
+# ---- case inputs ---------------------------------------------------------------------------
+
+
+def _order(rng: random.Random, p: Params, big: bool = False) -> list[list[Any]]:
+    lines = []
+    for sku in rng.sample(p.skus, rng.randint(1, 4)):
+        low = p.volume[0][0]
+        quantity = rng.choice([1, 2, 3, low - 1, low, low + 1]) if big else rng.randint(1, 4)
+        lines.append([sku, max(1, quantity)])
+    return lines
+
+
+def _order_text(rng: random.Random, p: Params) -> str:
+    parts = []
+    for sku, quantity in _order(rng, p, big=True):
+        shown = rng.choice([sku, sku.lower(), f" {sku}"])
+        parts.append(shown if quantity == 1 and rng.random() < 0.5 else f"{shown}:{quantity}")
+    if rng.random() < 0.3:
+        parts.append(parts[0].split(":")[0] + ":1")
+    return ",".join(parts)
+
+
+def _invoices(rng: random.Random, today: int = 60) -> list[list[Any]]:
+    count = rng.randint(1, 4)
+    return [
+        [f"INV-{n}", rng.randint(0, today), rng.randrange(500, 40000, 25)]
+        for n in rng.sample(range(1, 40), count)
+    ]
+
+
+def _km(rng: random.Random, p: Params) -> int:
+    edges = [z[0] for z in p.zones]
+    if rng.random() < 0.6:
+        return rng.randint(0, 1400)
+    return rng.choice([*edges, edges[-1] + rng.randint(1, 300)])
+
+
+def _spend(rng: random.Random, p: Params) -> int:
+    if rng.random() < 0.6:
+        return rng.randint(0, 300000)
+    return rng.choice([*(t[0] for t in p.tiers), p.tiers[1][0] - 1])
+
+
+def _code(rng: random.Random, p: Params) -> str:
+    return rng.choice(["", *p.coupons, "save10", " Treat", "NOPE"])
+
+
+def _credit_args(rng: random.Random, p: Params) -> Args:
+    minimum, _, _, limit = rng.choice(p.tiers)
+    balance = rng.randint(0, 20000)
+    amount = limit - balance if rng.random() < 0.5 else rng.randint(0, 9000)
+    return (balance, amount, minimum)
+
+
+def _region(rng: random.Random) -> str:
+    return rng.choice(["north", "south", "east", "North"])
+
+
+def _n(gen: Callable[[random.Random, Params], Args], count: int = 14) -> Any:
+    return lambda rng, p: [gen(rng, p) for _ in range(count)]
+
+
+# ---- the project -----------------------------------------------------------------------------
+
+MODULES = (
+    "money",
+    "days",
+    "catalog",
+    "tax",
+    "discounts",
+    "shipping",
+    "invoices",
+    "customers",
+    "loyalty",
+    "payments",
+    "statements",
+    "reports",
+    "cli",
+)
+MODULE_DOCS = {
+    "money": "Amounts of money, in whole cents.",
+    "days": "Days as numbers (day 0 is a Monday), business days and lateness.",
+    "catalog": "The product catalogue and order text.",
+    "tax": "Sales tax by region and product category.",
+    "discounts": "Volume discounts and coupons.",
+    "shipping": "Parcels, zones and shipping fees.",
+    "invoices": "Pricing an order into an invoice.",
+    "customers": "Customer tiers and credit.",
+    "loyalty": "Loyalty points.",
+    "payments": "Payments, late fees and instalments.",
+    "statements": "Account statements.",
+    "reports": "Sales reports.",
+    "cli": "The command line: `python3 -m PACKAGE.cli COMMAND ...`.",
+}
+
+FUNCTIONS: tuple[Fn, ...] = (
+    # ---- money --------------------------------------------------------------------------
+    Fn(
+        "money",
+        "round_cents",
+        '''def round_cents(value):
+    """A computed amount as whole cents."""
+    if value < 0:
+        return -round_cents(-value)
+    return int(value + ⟦half_up:0.5|0.49⟧)
+''',
+        _n(lambda rng, p: (rng.choice([rng.randint(0, 9999) + 0.5, rng.random() * 5000]),)),
+    ),
+    Fn(
+        "money",
+        "round_even",
+        '''def round_even(value):
+    """A computed amount as whole cents, halves to the even cent."""
+    return round(value)
+''',
+        _n(lambda rng, p: (rng.choice([rng.randint(0, 999) + 0.5, rng.random() * 900]),)),
+    ),
+    Fn(
+        "money",
+        "percent_of",
+        '''def percent_of(cents, percent):
+    """percent % of an amount of cents (not rounded)."""
+    return cents * percent / 100
+''',
+        _n(lambda rng, p: (rng.randint(0, 90000), rng.choice([0, 2.5, 5, 8, 10, 15]))),
+    ),
+    Fn(
+        "money",
+        "format_cents",
+        '''def format_cents(cents):
+    """An amount for people to read."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(⟦sign:abs(cents)|cents⟧, 100)
+    return f"{sign}${whole:,}.{rest:02d}"
+''',
+        _n(lambda rng, p: (rng.choice([rng.randint(0, 9999999), -rng.randint(1, 99999)]),)),
+    ),
+    Fn(
+        "money",
+        "split_cents",
+        '''def split_cents(cents, parts):
+    """An amount split into parts that add up to it."""
+    base, extra = divmod(cents, parts)
+    return [base + (1 if index < extra else 0) for index in range(parts)]
+''',
+        _n(lambda rng, p: (rng.randint(0, 99999), rng.randint(1, 7))),
+        earlier='''def split_cents(cents, parts):
+    """An amount split into parts that add up to it."""
+    base, extra = divmod(cents, parts)
+    return [base + (1 if index >= parts - extra else 0) for index in range(parts)]
+''',
+    ),
+    # ---- days ---------------------------------------------------------------------------
+    Fn(
+        "days",
+        "is_business_day",
+        '''def is_business_day(day):
+    """True on the days the office works."""
+    return day % 7 ⟦weekend:< 5|<= 5⟧ and day not in HOLIDAYS
+''',
+        _n(lambda rng, p: (rng.choice([rng.randint(0, 90), *p.holidays, 5, 12, 13]),)),
+    ),
+    Fn(
+        "days",
+        "add_business_days",
+        '''def add_business_days(day, count):
+    """The business day that is count business days after day."""
+    while count > 0:
+        day += 1
+        if is_business_day(day):
+            count -= 1
+    return day
+''',
+        _n(lambda rng, p: (rng.randint(0, 60), rng.randint(0, 20))),
+        calls=("is_business_day",),
+    ),
+    Fn(
+        "days",
+        "business_days_between",
+        '''def business_days_between(start, end):
+    """Business days from start (exclusive) to end (inclusive)."""
+    return sum(1 for day in range(start + 1, end + 1) if is_business_day(day))
+''',
+        _n(lambda rng, p: (a := rng.randint(0, 60), a + rng.randint(0, 30))),
+        calls=("is_business_day",),
+        smell=("range(start + 1, end + 1)", "range(start, end)"),
+    ),
+    Fn(
+        "days",
+        "days_late",
+        '''def days_late(due, today):
+    """How late a payment due on day due is, on day today."""
+    return max(0, today - due - ⟦grace:GRACE_DAYS|0⟧)
+''',
+        _n(
+            lambda rng, p: (
+                a := rng.randint(0, 60),
+                a + rng.choice([0, p.grace, rng.randint(0, 40)]),
+            )
+        ),
+    ),
+    Fn(
+        "days",
+        "weeks_started",
+        '''def weeks_started(count):
+    """How many weeks a span of count days touches, a started week counting whole."""
+    return ⟦weeks:-(-count // 7)|count // 7 + 1⟧
+''',
+        _n(lambda rng, p: (rng.choice([rng.randint(1, 60), 7, 14, 21]),)),
+    ),
+    # ---- catalog ------------------------------------------------------------------------
+    Fn(
+        "catalog",
+        "normalise_sku",
+        '''def normalise_sku(text):
+    """A SKU as the catalogue writes it."""
+    return text.⟦strip:strip().upper()|upper()⟧
+''',
+        _n(
+            lambda rng, p: (
+                (rng.choice([s, s.lower(), f" {s}", f"{s.lower()} "]),)
+                if (s := rng.choice(p.skus))
+                else ()
+            )
+        ),
+    ),
+    Fn(
+        "catalog",
+        "unit_price",
+        '''def unit_price(sku):
+    """The price of one unit of a product, in cents."""
+    return PRODUCTS[normalise_sku(sku)][1]
+''',
+        _n(lambda rng, p: (rng.choice(p.skus),)),
+        calls=("normalise_sku",),
+    ),
+    Fn(
+        "catalog",
+        "unit_grams",
+        '''def unit_grams(sku):
+    """The weight of one unit of a product, in grams."""
+    return PRODUCTS[normalise_sku(sku)][2]
+''',
+        _n(lambda rng, p: (rng.choice(p.skus),)),
+        calls=("normalise_sku",),
+    ),
+    Fn(
+        "catalog",
+        "category",
+        '''def category(sku):
+    """A product's tax category."""
+    return PRODUCTS[normalise_sku(sku)][3]
+''',
+        _n(lambda rng, p: (rng.choice(p.skus),)),
+        calls=("normalise_sku",),
+    ),
+    Fn(
+        "catalog",
+        "parse_order",
+        '''def parse_order(text):
+    """Order text such as "A1:3, b2" as [sku, quantity] lines."""
+    lines = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        sku, _, quantity = part.partition(":")
+        sku = normalise_sku(sku)
+        lines[sku] = ⟦merge:lines.get(sku, 0) + |⟧int(quantity or 1)
+    return [[sku, quantity] for sku, quantity in lines.items()]
+''',
+        _n(lambda rng, p: (_order_text(rng, p),)),
+        calls=("normalise_sku",),
+    ),
+    # ---- tax ----------------------------------------------------------------------------
+    Fn(
+        "tax",
+        "rate",
+        '''def rate(region, category):
+    """The tax rate, in percent, of a product category in a region."""
+    table = RATES[region⟦region_case:.lower()|⟧]
+    return ⟦exempt:table.get(category, table["default"])|table.get(category) or table["default"]⟧
+''',
+        _n(lambda rng, p: (_region(rng), rng.choice(["general", "food", "books"]))),
+    ),
+    Fn(
+        "tax",
+        "line_tax",
+        '''def line_tax(cents, region, category):
+    """The tax on one invoice line."""
+    return money.round_even(money.percent_of(cents, rate(region, category)))
+''',
+        _n(
+            lambda rng, p: (
+                rng.randrange(0, 20000, 25),
+                _region(rng),
+                rng.choice(["general", "food", "books"]),
+            )
+        ),
+        calls=("round_even", "percent_of", "rate"),
+        smell=("money.round_even(", "money.round_cents("),
+    ),
+    # ---- discounts ----------------------------------------------------------------------
+    Fn(
+        "discounts",
+        "volume_percent",
+        '''def volume_percent(quantity):
+    """The volume discount, in percent, of a line of quantity units."""
+    percent = 0
+    for minimum, off in VOLUME:
+        if quantity ⟦volume_edge:>=|>⟧ minimum:
+            percent = off
+    return percent
+''',
+        lambda rng, p: (
+            [(q,) for q in (1, *(v[0] + d for v in p.volume for d in (-1, 0, 1)))]
+            + [(rng.randint(1, 80),) for _ in range(6)]
+        ),
+    ),
+    Fn(
+        "discounts",
+        "line_discount",
+        '''def line_discount(cents, quantity):
+    """What the volume discount takes off a line worth cents."""
+    return ⟦helper_round:money.round_cents|money.round_even⟧(money.percent_of(cents, volume_percent(quantity)))
+''',
+        _n(lambda rng, p: (rng.randrange(10, 9000, 10), rng.choice([v[0] for v in p.volume]))),
+        calls=("round_cents", "round_even", "percent_of", "volume_percent"),
+    ),
+    Fn(
+        "discounts",
+        "coupon_discount",
+        '''def coupon_discount(code, subtotal):
+    """What a coupon code takes off a subtotal."""
+    coupon = COUPONS.get(code.⟦strip:strip().upper()|upper()⟧)
+    if coupon is None:
+        return 0
+    kind, value, minimum = coupon
+    if subtotal ⟦coupon_min:<|<=⟧ minimum:
+        return 0
+    if kind == "percent":
+        return money.round_cents(money.percent_of(subtotal, value))
+    return ⟦coupon_cap:min(value, subtotal)|value⟧
+''',
+        lambda rng, p: [
+            (
+                code,
+                rng.choice(
+                    [
+                        p.coupons.get(code.strip().upper(), [0, 0, 0])[2],
+                        rng.randint(0, 9000),
+                        rng.randint(0, 900),
+                    ]
+                ),
+            )
+            for code in [*p.coupons, "save10", " fiver", "none"] * 2
+        ],
+        calls=("round_cents", "percent_of"),
+    ),
+    # ---- shipping -----------------------------------------------------------------------
+    Fn(
+        "shipping",
+        "zone_base",
+        '''def zone_base(km):
+    """The base fee, in cents, of shipping km kilometres."""
+    for limit, base in ZONES:
+        if km ⟦zone_edge:<=|<⟧ limit:
+            return base
+    return ZONES[-1][1] + 2 * (km - ⟦far:ZONES[-1][0]|ZONES[0][0]⟧)
+''',
+        _n(lambda rng, p: (_km(rng, p),), 16),
+    ),
+    Fn(
+        "shipping",
+        "parcel_grams",
+        '''def parcel_grams(lines):
+    """The weight of a parcel holding an order's lines, in grams."""
+    return sum(catalog.unit_grams(sku) * quantity for sku, quantity in lines) + PACKAGING
+''',
+        _n(lambda rng, p: (_order(rng, p),)),
+        calls=("unit_grams",),
+    ),
+    Fn(
+        "shipping",
+        "fee",
+        '''def fee(grams, km):
+    """The fee, in cents, of shipping a parcel."""
+    kilos = ⟦kilos:-(-grams // 1000)|grams // 1000⟧
+    return zone_base(km) + PER_KG * kilos
+''',
+        _n(lambda rng, p: (rng.choice([rng.randint(1, 9000), 1000, 2000]), _km(rng, p))),
+        calls=("zone_base",),
+    ),
+    Fn(
+        "shipping",
+        "shipping_for",
+        '''def shipping_for(lines, km, paid):
+    """What shipping an order costs when the goods come to paid cents."""
+    if paid ⟦free_edge:>=|>⟧ FREE_FROM:
+        return 0
+    return fee(parcel_grams(lines), km)
+''',
+        lambda rng, p: [
+            (_order(rng, p), _km(rng, p), rng.choice([p.free_from, rng.randint(0, 9000)]))
+            for _ in range(14)
+        ],
+        calls=("fee", "parcel_grams"),
+    ),
+    # ---- invoices -----------------------------------------------------------------------
+    Fn(
+        "invoices",
+        "line_amount",
+        '''def line_amount(sku, quantity):
+    """What one order line costs before tax."""
+    gross = catalog.unit_price(sku) * quantity
+    return gross - discounts.line_discount(gross, quantity)
+''',
+        _n(lambda rng, p: tuple(_order(rng, p, big=True)[0])),
+        calls=("unit_price", "line_discount"),
+    ),
+    Fn(
+        "invoices",
+        "build",
+        '''def build(lines, region, km, code=""):
+    """An order priced: its lines, subtotal, coupon, tax, shipping and total."""
+    priced = [[sku, quantity, line_amount(sku, quantity)] for sku, quantity in lines]
+    subtotal = sum(amount for _, _, amount in priced)
+    coupon = discounts.coupon_discount(code, subtotal) if code else 0
+    tax_cents = sum(
+        tax.line_tax(amount, region, catalog.category(sku)) for sku, _, amount in priced
+    )
+    shipping_cents = shipping.shipping_for(lines, km, ⟦paid:subtotal - coupon|subtotal⟧)
+    return {
+        "lines": priced,
+        "subtotal": subtotal,
+        "coupon": coupon,
+        "tax": tax_cents,
+        "shipping": shipping_cents,
+        "total": subtotal - coupon + tax_cents + shipping_cents,
+    }
+''',
+        lambda rng, p: [
+            (_order(rng, p, big=True), _region(rng), _km(rng, p), _code(rng, p)) for _ in range(14)
+        ],
+        calls=("line_amount", "coupon_discount", "line_tax", "category", "shipping_for"),
+    ),
+    Fn(
+        "invoices",
+        "invoice_text",
+        '''def invoice_text(invoice):
+    """An invoice as the customer reads it."""
+    rows = [
+        f"{quantity} x {sku}  {money.format_cents(amount)}"
+        for sku, quantity, amount in invoice["lines"]
+    ]
+    for label in ("subtotal", "coupon", "tax", "shipping", "total"):
+        if label != "coupon" or invoice[label]:
+            rows.append(f"{label.title()}: {money.format_cents(invoice[label])}")
+    return "\\n".join(rows)
+''',
+        lambda rng, p: [
+            (
+                {
+                    "lines": [[s, q, rng.randint(0, 99999)] for s, q in _order(rng, p)],
+                    "subtotal": rng.randint(0, 99999),
+                    "coupon": rng.choice([0, 500]),
+                    "tax": rng.randint(0, 999),
+                    "shipping": rng.choice([0, 650]),
+                    "total": rng.randint(-900, 99999),
+                },
+            )
+            for _ in range(8)
+        ],
+        calls=("format_cents",),
+    ),
+    # ---- customers ----------------------------------------------------------------------
+    Fn(
+        "customers",
+        "tier",
+        '''def tier(spend):
+    """The tier of a customer who has spent spend cents this year."""
+    name = TIERS[0][1]
+    for minimum, tier_name, _, _ in TIERS:
+        if spend ⟦tier_edge:>=|>⟧ minimum:
+            name = tier_name
+    return name
+''',
+        _n(lambda rng, p: (_spend(rng, p),)),
+    ),
+    Fn(
+        "customers",
+        "credit_limit",
+        '''def credit_limit(spend):
+    """How much a customer may owe, in cents."""
+    name = tier(spend)
+    return next(limit for _, tier_name, _, limit in TIERS if tier_name == name)
+''',
+        _n(lambda rng, p: (_spend(rng, p),)),
+        calls=("tier",),
+    ),
+    Fn(
+        "customers",
+        "can_charge",
+        '''def can_charge(balance, amount, spend):
+    """True when a customer owing balance may be charged amount more."""
+    return balance + amount ⟦limit_edge:<=|<⟧ credit_limit(spend)
+''',
+        lambda rng, p: [_credit_args(rng, p) for _ in range(14)],
+        calls=("credit_limit",),
+    ),
+    # ---- loyalty ------------------------------------------------------------------------
+    Fn(
+        "loyalty",
+        "points_earned",
+        '''def points_earned(paid, spend):
+    """Loyalty points earned on a purchase of paid cents."""
+    per_dollar = 0
+    for minimum, _, points, _ in customers.TIERS:
+        if spend ⟦tier_edge:>=|>⟧ minimum:
+            per_dollar = points
+    return ⟦points_floor:paid // 100|round(paid / 100)⟧ * per_dollar
+''',
+        _n(lambda rng, p: (rng.randint(0, 99999), _spend(rng, p))),
+    ),
+    Fn(
+        "loyalty",
+        "points_value",
+        '''def points_value(points):
+    """What points are worth at the till, in cents."""
+    return (points // 100) * 100
+''',
+        _n(lambda rng, p: (rng.randint(0, 5000),)),
+        smell=("(points // 100) * 100", "points"),
+    ),
+    Fn(
+        "loyalty",
+        "redeem",
+        '''def redeem(points, total):
+    """[cents taken off, points left] when points are spent on a bill of total cents."""
+    taken = min(points_value(points), total - total % 100)
+    return [taken, points - taken]
+''',
+        _n(lambda rng, p: (rng.randint(0, 5000), rng.randint(0, 9000))),
+        calls=("points_value",),
+        smell=("total - total % 100", "total"),
+    ),
+    # ---- payments -----------------------------------------------------------------------
+    Fn(
+        "payments",
+        "allocate",
+        '''def allocate(amount, invoices):
+    """A payment spread over open [id, due day, open cents] invoices: [[id, paid], ...]."""
+    paid = []
+    for invoice_id, _, open_cents in sorted(invoices, key=⟦oldest:lambda row: (row[1], row[0])|lambda row: row[0]⟧):
+        if amount <= 0:
+            break
+        part = min(amount, open_cents)
+        paid.append([invoice_id, part])
+        amount -= part
+    return paid
+''',
+        _n(lambda rng, p: (rng.randint(0, 60000), _invoices(rng))),
+    ),
+    Fn(
+        "payments",
+        "late_fee",
+        '''def late_fee(open_cents, due, today):
+    """The fee on an invoice still open on day today."""
+    late = days.days_late(due, today)
+    if late == 0:
+        return 0
+    charged = money.percent_of(open_cents, LATE_RATE * days.weeks_started(late))
+    return money.round_cents(min(charged, money.percent_of(open_cents, FEE_CAP)))
+''',
+        _n(
+            lambda rng, p: (
+                rng.randrange(500, 40000, 25),
+                d := rng.randint(0, 40),
+                d + rng.choice([0, p.grace, p.grace + 1, rng.randint(0, 120)]),
+            )
+        ),
+        calls=("days_late", "percent_of", "weeks_started", "round_cents"),
+        earlier='''def late_fee(open_cents, due, today):
+    """The fee on an invoice still open on day today."""
+    late = days.days_late(due, today)
+    if late == 0:
+        return 0
+    return money.round_cents(money.percent_of(open_cents, LATE_RATE * days.weeks_started(late)))
+''',
+    ),
+    Fn(
+        "payments",
+        "instalments",
+        '''def instalments(cents, parts, start):
+    """A plan paying cents in parts: [[due day, cents], ...]."""
+    due = start
+    plan = []
+    for share in money.split_cents(cents, parts):
+        due = days.add_business_days(due, INTERVAL)
+        plan.append([due, share])
+    return plan
+''',
+        _n(lambda rng, p: (rng.randint(100, 99999), rng.randint(1, 6), rng.randint(0, 40))),
+        calls=("split_cents", "add_business_days"),
+    ),
+    # ---- statements ---------------------------------------------------------------------
+    Fn(
+        "statements",
+        "statement_rows",
+        '''def statement_rows(invoices, today):
+    """One row per open invoice, oldest due first: [id, open cents, days late, fee]."""
+    rows = []
+    for invoice_id, due, open_cents in sorted(invoices, key=lambda row: (row[1], row[0])):
+        late = days.days_late(due, today)
+        rows.append([invoice_id, open_cents, late, payments.late_fee(open_cents, due, today)])
+    return rows
+''',
+        _n(lambda rng, p: (_invoices(rng), 60)),
+        calls=("days_late", "late_fee"),
+        earlier='''def statement_rows(invoices, today):
+    """One row per open invoice, oldest due first: [id, open cents, days late]."""
+    rows = []
+    for invoice_id, due, open_cents in sorted(invoices, key=lambda row: (row[1], row[0])):
+        rows.append([invoice_id, open_cents, days.days_late(due, today)])
+    return rows
+''',
+    ),
+    Fn(
+        "statements",
+        "balance_due",
+        '''def balance_due(invoices, today):
+    """What the customer owes on day today, fees included."""
+    return sum(row[1] + sum(row[3:]) for row in statement_rows(invoices, today))
+''',
+        _n(lambda rng, p: (_invoices(rng), 60)),
+        calls=("statement_rows",),
+    ),
+    Fn(
+        "statements",
+        "statement_text",
+        '''def statement_text(invoices, today):
+    """A statement as the customer reads it."""
+    lines = []
+    for row in statement_rows(invoices, today):
+        invoice_id, open_cents, late = row[:3]
+        text = f"{invoice_id}: {money.format_cents(open_cents)}"
+        if late:
+            text += f", {late} days late"
+        if row[3:] and row[3]:
+            text += f", fee {money.format_cents(row[3])}"
+        lines.append(text)
+    lines.append(f"Balance due: {money.format_cents(balance_due(invoices, today))}")
+    return "\\n".join(lines)
+''',
+        _n(lambda rng, p: (_invoices(rng), 60), 8),
+        calls=("statement_rows", "format_cents", "balance_due"),
+    ),
+    # ---- reports ------------------------------------------------------------------------
+    Fn(
+        "reports",
+        "sales_by_category",
+        '''def sales_by_category(orders):
+    """Line amounts of a list of orders, added up per product category."""
+    totals = {}
+    for lines in orders:
+        for sku, quantity in lines:
+            name = catalog.category(sku)
+            totals[name] = totals.get(name, 0) + ⟦report_amount:invoices.line_amount(sku, quantity)|catalog.unit_price(sku) * quantity⟧
+    return dict(sorted(totals.items()))
+''',
+        _n(lambda rng, p: ([_order(rng, p, big=True) for _ in range(rng.randint(0, 3))],), 10),
+        calls=("category", "line_amount", "unit_price"),
+    ),
+    Fn(
+        "reports",
+        "top_products",
+        '''def top_products(orders, count):
+    """The count products that sold the most, by amount: [[sku, cents], ...]."""
+    totals = {}
+    for lines in orders:
+        for sku, quantity in lines:
+            key = catalog.normalise_sku(sku)
+            totals[key] = totals.get(key, 0) + ⟦report_amount:invoices.line_amount(sku, quantity)|catalog.unit_price(sku) * quantity⟧
+    ranked = sorted(totals.items(), key=⟦ties:lambda item: (-item[1], item[0])|lambda item: -item[1]⟧)
+    return [list(item) for item in ranked[:count]]
+''',
+        _n(
+            lambda rng, p: (
+                [[[s, 1]] for s in rng.sample(p.skus, 3)]
+                + [_order(rng, p) for _ in range(rng.randint(0, 2))],
+                rng.randint(1, 4),
+            ),
+            10,
+        ),
+        calls=("normalise_sku", "line_amount", "unit_price"),
+    ),
+    Fn(
+        "reports",
+        "average_order",
+        '''def average_order(orders, region):
+    """The mean order total before shipping, in cents, or None without orders."""
+    ⟦empty:if not orders:
+        return None
+    |⟧totals = [invoices.build(lines, region, 0)["total"] for lines in orders]
+    return money.round_cents(sum(totals) / len(totals))
+''',
+        _n(
+            lambda rng, p: (
+                [_order(rng, p) for _ in range(rng.choice([0, 0, 1, 2, 3]))],
+                _region(rng),
+            ),
+            10,
+        ),
+        calls=("build", "round_cents"),
+    ),
+    # ---- cli ----------------------------------------------------------------------------
+    Fn(
+        "cli",
+        "main",
+        """def main(argv):
+    \"\"\"Run one command; return what it prints.\"\"\"
+    command, *args = argv or ["help"]
+    if command == "quote" and len(args) in (3, 4):
+        order, region, km = args[:3]
+        invoice = invoices.build(catalog.parse_order(order), region, int(km), "".join(args[3:]))
+        return invoices.invoice_text(invoice)
+    if command == "statement" and len(args) == 2:
+        return statements.statement_text(json.loads(args[0]), int(args[1]))
+    if command == "points" and len(args) == 2:
+        return f"{loyalty.points_earned(int(args[0]), int(args[1]))} points"
+    if command == "redeem" and len(args) == 2:
+        taken, left = loyalty.redeem(int(args[0]), int(args[1]))
+        return f"{money.format_cents(taken)} off, {left} points left"
+    if command == "pay" and len(args) == 2:
+        rows = payments.allocate(int(args[0]), json.loads(args[1]))
+        return "\\n".join(f"{invoice_id}: {money.format_cents(paid)}" for invoice_id, paid in rows)
+    if command == "credit" and len(args) == 3:
+        balance, amount, spend = map(int, args)
+        allowed = customers.can_charge(balance, amount, spend)
+        limit = money.format_cents(customers.credit_limit(spend))
+        return f"{customers.tier(spend)}, limit {limit}: {'allowed' if allowed else 'refused'}"
+    if command == "workdays" and len(args) == 2:
+        return f"{days.business_days_between(int(args[0]), int(args[1]))} business days"
+    if command == "report" and len(args) == 2:
+        orders = [catalog.parse_order(text) for text in json.loads(args[0])]
+        rows = [f"{name}: {money.format_cents(cents)}" for name, cents in reports.sales_by_category(orders).items()]
+        rows += [f"top {sku}: {money.format_cents(cents)}" for sku, cents in reports.top_products(orders, 3)]
+        average = reports.average_order(orders, args[1])
+        rows.append("average: " + ("-" if average is None else money.format_cents(average)))
+        return "\\n".join(rows)
+    {PLAN}return "usage: {USAGE}"
+""",
+        lambda rng, p: _cli_cases(rng, p),
+        calls=(
+            "build",
+            "parse_order",
+            "invoice_text",
+            "statement_text",
+            "points_earned",
+            "redeem",
+            "allocate",
+            "can_charge",
+            "credit_limit",
+            "tier",
+            "business_days_between",
+            "sales_by_category",
+            "top_products",
+            "average_order",
+            "format_cents",
+            "instalments",
+        ),
+    ),
+)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value)
+
+
+def _cli_cases(rng: random.Random, p: Params) -> list[Args]:
+    def quote() -> list[str]:
+        code = _code(rng, p)
+        return [
+            "quote",
+            _order_text(rng, p),
+            _region(rng),
+            str(_km(rng, p)),
+            *([code] if code else []),
+        ]
+
+    def report() -> list[str]:
+        orders = [_order_text(rng, p) for _ in range(rng.randint(0, 3))]
+        return ["report", _json(orders), _region(rng)]
+
+    def credit() -> list[str]:
+        spend = _spend(rng, p)
+        limit = next(t[3] for t in reversed(p.tiers) if spend >= t[0])
+        balance = rng.randint(0, 20000)
+        amount = limit - balance if rng.random() < 0.4 else rng.randint(0, 40000)
+        return ["credit", str(balance), str(amount), str(spend)]
+
+    makers: list[Callable[[], list[str]]] = [
+        quote,
+        quote,
+        quote,
+        report,
+        report,
+        credit,
+        lambda: ["statement", _json(_invoices(rng)), "60"],
+        lambda: ["points", str(rng.randint(0, 99999)), str(_spend(rng, p))],
+        lambda: ["redeem", str(rng.randint(0, 5000)), str(rng.randint(0, 9000))],
+        lambda: ["pay", str(rng.randint(0, 60000)), _json(_invoices(rng))],
+        lambda: ["workdays", str(a := rng.randint(0, 50)), str(a + rng.randint(0, 20))],
+        lambda: [
+            "plan",
+            str(rng.randint(100, 99999)),
+            str(rng.randint(1, 5)),
+            str(rng.randint(0, 30)),
+        ],
+    ]
+    return [(maker(),) for maker in makers for _ in range(3)]
+
+
+CLI_PLAN = """if command == "plan" and len(args) == 3:
+        rows = payments.instalments(*map(int, args))
+        return "\\n".join(f"day {due}: {money.format_cents(cents)}" for due, cents in rows)
+    """
+"""The `plan` command, which the instalments story adds to ``cli.main``."""
+USAGE = [
+    "quote ORDER REGION KM [COUPON]",
+    "statement INVOICES TODAY",
+    "points PAID SPEND",
+    "redeem POINTS TOTAL",
+    "pay AMOUNT INVOICES",
+    "credit BALANCE AMOUNT SPEND",
+    "workdays START END",
+    "report ORDERS REGION",
+]
+
+
+def _with_plan(fn: Fn) -> Fn:
+    """``cli.main`` with its `plan` command (final) and without (the shipped text)."""
+    if fn.name != "main":
+        return fn
+    final = fn.source.replace("{PLAN}", CLI_PLAN).replace(
+        "{USAGE}", " | ".join([*USAGE, "plan CENTS PARTS START"])
+    )
+    earlier = fn.source.replace("{PLAN}", "").replace("{USAGE}", " | ".join(USAGE))
+    return dataclasses.replace(fn, source=final, earlier=earlier)
+
+
+FUNCTIONS = tuple(_with_plan(fn) for fn in FUNCTIONS)
+
+
+BUGS: tuple[Bug, ...] = (
+    Bug("half_up", "boundary"),
+    Bug("sign", "missing_abs"),
+    Bug("weekend", "boundary"),
+    Bug("grace", "ignored_setting"),
+    Bug("weeks", "off_by_one"),
+    Bug("strip", "copied_rule"),
+    Bug("merge", "overwritten_value"),
+    Bug("region_case", "missing_normalisation"),
+    Bug("exempt", "falsy_zero"),
+    Bug("volume_edge", "boundary"),
+    Bug(
+        "helper_round",
+        "wrong_helper",
+        helper=(
+            "round_even",
+            "    return round(value)\n",
+            "    if value < 0:\n        return -round_even(-value)\n    return int(value + 0.5)\n",
+        ),
+    ),
+    Bug("coupon_min", "boundary"),
+    Bug("coupon_cap", "missing_cap"),
+    Bug("zone_edge", "boundary"),
+    Bug("far", "wrong_reference"),
+    Bug("kilos", "off_by_one"),
+    Bug("free_edge", "boundary"),
+    Bug("paid", "wrong_reference"),
+    Bug("tier_edge", "copied_rule"),
+    Bug("limit_edge", "boundary"),
+    Bug("points_floor", "rounding"),
+    Bug("oldest", "wrong_order"),
+    Bug("ties", "unstable_order"),
+    Bug("report_amount", "copied_rule"),
+    Bug("empty", "missing_none_check"),
+)
+
+STORIES: tuple[Story, ...] = (
+    Story(
+        "late-fees",
+        (
+            Step(
+                "feature",
+                ("late_fee",),
+                "Charge late fees",
+                "Add `payments.late_fee(open_cents, due, today)`: the fee, in whole cents, on an "
+                "invoice of open_cents due on day `due` that is still open on day `today`. "
+                "Invoices within the grace period (see `days.days_late`) pay nothing; after it, "
+                "the fee is LATE_RATE percent of the open amount for every week of lateness, a "
+                "started week counting as a whole one. Round as RULES.md says for fees.",
+                naive={
+                    "late_fee": '''def late_fee(open_cents, due, today):
+    """The fee on an invoice still open on day today."""
+    late = today - due
+    if late <= 0:
+        return 0
+    return round(open_cents * LATE_RATE * (late // 7) / 100)
+'''
+                },
+            ),
+            Step(
+                "extend",
+                ("statement_rows",),
+                "Show late fees on statements",
+                "Statements must show each open invoice's late fee: `statements.statement_rows` "
+                "gives each row a fourth column, the invoice's fee (`payments.late_fee`), so "
+                "the statement text and the balance due include it.",
+            ),
+            Step(
+                "change",
+                ("late_fee",),
+                "Cap late fees",
+                "Finance has capped late fees: a fee is never more than FEE_CAP percent of the "
+                "invoice's open amount (rounded like any fee). Set FEE_CAP in payments.py and "
+                "apply the cap in `payments.late_fee`.",
+            ),
+        ),
+    ),
+    Story(
+        "instalments",
+        (
+            Step(
+                "feature",
+                ("split_cents",),
+                "Split an amount into parts",
+                "Add `money.split_cents(cents, parts)`: the amount split into `parts` whole-cent "
+                "parts that add up to it exactly and differ by at most one cent, the larger "
+                "parts last.",
+            ),
+            Step(
+                "feature",
+                ("instalments",),
+                "Instalment plans",
+                "Add `payments.instalments(cents, parts, start)`: a plan paying `cents` in "
+                "`parts` instalments, as [[due day, cents], ...]. The amounts are "
+                "`money.split_cents(cents, parts)` in order; the first instalment is due "
+                "INTERVAL business days after day `start`, each next one INTERVAL business days "
+                "after the one before. Set INTERVAL in payments.py.",
+                naive={
+                    "instalments": '''def instalments(cents, parts, start):
+    """A plan paying cents in parts: [[due day, cents], ...]."""
+    return [
+        [start + INTERVAL * (index + 1), share]
+        for index, share in enumerate(money.split_cents(cents, parts))
+    ]
+'''
+                },
+            ),
+            Step(
+                "extend",
+                ("main",),
+                "A `plan` command",
+                "Add a `plan CENTS PARTS START` command to the command line: it prints the "
+                "instalment plan (`payments.instalments`), one line per instalment, "
+                "`day DUE: AMOUNT` with the amount formatted like every other amount "
+                "(`money.format_cents`), and the usage line lists it.",
+            ),
+            Step(
+                "change",
+                ("split_cents",),
+                "Larger instalments first",
+                "Customers complained that the last instalment is the larger one. "
+                "`money.split_cents` must now put the larger parts first.",
+            ),
+        ),
+    ),
+)
+
+
+def state_lines(module: str, p: Params) -> list[str]:
+    """The module-level tables a module needs, rendered from the world's parameters."""
+    tables: dict[str, list[str]] = {
+        "days": [f"HOLIDAYS = {set(p.holidays)!r}", f"GRACE_DAYS = {p.grace}"],
+        "catalog": [f"PRODUCTS = {p.products!r}"],
+        "tax": [f"RATES = {p.rates!r}"],
+        "discounts": [f"VOLUME = {p.volume!r}", f"COUPONS = {p.coupons!r}"],
+        "shipping": [
+            f"ZONES = {p.zones!r}",
+            f"PER_KG = {p.per_kg}",
+            f"PACKAGING = {p.packaging}",
+            f"FREE_FROM = {p.free_from}",
+        ],
+        "customers": [f"TIERS = {p.tiers!r}"],
+        "payments": [
+            f"LATE_RATE = {p.late_rate!r}",
+            f"FEE_CAP = {p.fee_cap}",
+            f"INTERVAL = {p.interval}",
+        ],
+    }
+    return tables.get(module, [])
+
+
+def rules_text(p: Params) -> str:
+    """RULES.md: the business rules the code must follow."""
+    volume = "; ".join(f"{m} units or more: {off}% off the line" for m, off in p.volume)
+    zones = "; ".join(f"up to {km} km: {base} cents" for km, base in p.zones)
+    coupons = "; ".join(
+        f"`{code}`: {value}{'%' if kind == 'percent' else ' cents'} off"
+        + (f" from a subtotal of {minimum} cents" if minimum else "")
+        for code, (kind, value, minimum) in p.coupons.items()
+    )
+    return f"""# Business rules
+
+Amounts are whole cents. Days are numbers; day 0 is a Monday.
+
+## Rounding
+- Discounts, coupons, fees and averages are rounded to the nearest cent, halves up.
+- Tax is rounded per invoice line to the nearest cent, halves to the even cent (the revenue
+  office's rule). Never round tax any other way.
+
+## Orders
+- Order text lists `SKU:QUANTITY` items separated by commas; a missing quantity is 1; SKUs are
+  matched ignoring case and surrounding spaces; an item named twice adds up.
+- Volume discounts apply per line: {volume}. The highest tier reached applies.
+- Coupons apply to the subtotal (after volume discounts), codes ignoring case: {coupons}. A
+  minimum is reached at exactly that subtotal. A fixed coupon never takes off more than the
+  subtotal.
+- Tax applies to each line's amount after its volume discount, by the region (any case) and
+  the product's category; a category with no rate of its own pays the region's default rate, and
+  a category whose rate is 0 pays none.
+
+## Shipping
+- Free when the goods come to {p.free_from} cents or more after the coupon.
+- Otherwise the zone's base fee ({zones}; beyond the last zone, its fee plus 2 cents per km
+  past it) plus {p.per_kg} cents per started kilogram of the parcel; a parcel weighs its items
+  plus {p.packaging} g of packaging.
+
+## Customers
+- Tiers by spend this year: {"; ".join(f"{name} from {minimum} cents" for minimum, name, _, _ in p.tiers)}.
+- Credit limits: {"; ".join(f"{name} {limit} cents" for _, name, _, limit in p.tiers)}; a charge that
+  reaches the limit exactly is allowed.
+- Loyalty points: per whole dollar paid, {", ".join(f"{pts} for {name}" for _, name, pts, _ in p.tiers)}.
+
+## Payments
+- A payment pays open invoices oldest due date first (ties by invoice id).
+- Lateness counts the days after the due date beyond a grace period of {p.grace} days.
+- Business days are Monday to Friday, except the holidays (days {", ".join(map(str, p.holidays))}).
+
+## Reports
+- Rankings list the largest amount first, ties by SKU.
+"""

@@ -1,0 +1,851 @@
+"""The hard tier (difficulty 3 and above): a long sprint over the billing project of
+:mod:`undertow.envs.repo.hard_catalogue`, released in phases.
+
+- **Phases.** Tickets come in phases; the env releases phase n+1 when every ticket of phase n
+  is submitted. Stories run across phases: a feature, then a ticket that builds on it, then one
+  that changes what the feature must do, so work done wrong early fails later tickets.
+- **Symptoms where users meet them.** A bug ticket reports a command's output or a caller's
+  result, never the buggy function, computed on the repository as shipped, and chosen so that
+  it shows whatever other tickets are done, and goes away when (and only when) this ticket's
+  bug is fixed.
+- **Hidden cases per project state.** A ticket of phase p is judged on calls whose correct
+  result is the same with the earlier phases done, with its own phase done, and at the end,
+  so a ticket done right is never failed by a later ticket done right.
+- **Traps.** Bugs copied into several places (fixed only when every copy is), bugs whose
+  symptom a change in a shared helper would also hide (breaking the helper's other callers),
+  code that looks wrong and is right, and visible tests that pass whatever those bugs do.
+  Each ticket's ``surface`` is what an agent that fixes the first plausible place does.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import random
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from undertow.envs.repo.generator import MARKER, case_values, load_modules
+from undertow.envs.repo.hard_catalogue import (
+    BUGS,
+    FUNCTIONS,
+    MODULE_DOCS,
+    MODULES,
+    STORIES,
+    Bug,
+    Fn,
+    Params,
+    Step,
+    draw_params,
+    rules_text,
+    state_lines,
+)
+from undertow.envs.repo.perturbation import PACKAGES
+from undertow.envs.repo.world import Case, Edit, RepoWorld, Symptom, Ticket
+from undertow.record import CANARY
+
+DEFAULT_TICKETS = {3: 20, 4: 30}
+TICKETS_PER_PHASE = 5
+HIDDEN_CASES = 8
+SYMPTOM_ROUNDS = 12
+BY_NAME = {fn.name: fn for fn in FUNCTIONS}
+HARD_RENAMES = {
+    "money": "cash",
+    "catalog": "products",
+    "discounts": "reductions",
+    "invoices": "billing",
+    "customers": "clients",
+    "loyalty": "rewards",
+    "payments": "receipts",
+    "statements": "accounts",
+    "reports": "analytics",
+    "round_cents": "to_cents",
+    "round_even": "to_even_cents",
+    "percent_of": "portion",
+    "format_cents": "cents_text",
+    "split_cents": "divide_cents",
+    "is_business_day": "is_workday",
+    "add_business_days": "after_workdays",
+    "business_days_between": "workdays_between",
+    "days_late": "lateness",
+    "weeks_started": "weeks_touched",
+    "normalise_sku": "clean_sku",
+    "unit_price": "price_of",
+    "unit_grams": "grams_of",
+    "parse_order": "read_order",
+    "line_tax": "tax_on_line",
+    "volume_percent": "bulk_percent",
+    "line_discount": "bulk_discount",
+    "coupon_discount": "voucher_discount",
+    "zone_base": "base_fee",
+    "parcel_grams": "parcel_weight",
+    "shipping_for": "carriage_for",
+    "line_amount": "line_cost",
+    "invoice_text": "bill_text",
+    "credit_limit": "limit_for",
+    "can_charge": "may_charge",
+    "points_earned": "points_for",
+    "points_value": "points_worth",
+    "allocate": "spread_payment",
+    "late_fee": "overdue_fee",
+    "instalments": "payment_plan",
+    "statement_rows": "account_rows",
+    "balance_due": "amount_owed",
+    "statement_text": "account_text",
+    "sales_by_category": "sales_per_category",
+    "top_products": "best_sellers",
+    "average_order": "mean_order",
+}
+"""Perturbation renames of the hard project: identifiers only, never a word its output
+prints (`days late`, `Tax:`, `Shipping:`) or a command name."""
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A ticket before its cases are drawn: what it changes."""
+
+    id: str
+    phase: int
+    kind: str
+    functions: tuple[str, ...]
+    bug: Bug | None = None
+    step: Step | None = None
+    story: str = ""
+
+
+class HardBuilder:
+    """Builds one hard world; project states are sets of applied tickets."""
+
+    def __init__(self, seed: int, difficulty: int, tickets: int | None) -> None:
+        self.rng = random.Random(f"undertow-repo-hard:{seed}:{difficulty}")
+        self.seed = seed
+        self.difficulty = difficulty
+        self.params: Params = draw_params(self.rng)
+        self.count = tickets or DEFAULT_TICKETS.get(difficulty, 20)
+        self.graph = call_graph({fn.name: MARKER.sub(r"\2", fn.source) for fn in FUNCTIONS})
+        self.sites = {
+            bug.id: tuple(fn.name for fn in FUNCTIONS if _marks(fn, bug.id)) for bug in BUGS
+        }
+        self.order = {m: [fn.name for fn in FUNCTIONS if fn.module == m] for m in MODULES}
+        self.case_counter = 0
+        self.plan = self._plan_tickets()
+        self.by_id = {t.id: t for t in self.plan}
+        self.steps_of: dict[str, list[Planned]] = {}
+        for planned in self.plan:
+            if planned.step is not None:
+                for name in planned.functions:
+                    self.steps_of.setdefault(name, []).append(planned)
+        self.bugs = {t.bug.id: t.id for t in self.plan if t.bug is not None}
+        self.shipped_graph = call_graph(
+            {fn.name: text for fn in FUNCTIONS if (text := self.text(fn.name, frozenset()))}
+        )
+
+    # ---- the sprint's shape -----------------------------------------------------------------
+
+    def _plan_tickets(self) -> list[Planned]:
+        story_tickets = sum(len(s.steps) for s in STORIES)
+        available = story_tickets + len(BUGS)
+        if self.count > available:
+            raise ValueError(
+                f"the hard tier has at most {available} tickets per sprint, not {self.count}"
+            )
+        stories = [s for s in STORIES if sum(len(x.steps) for x in STORIES) <= self.count]
+        if not stories:
+            stories = [min(STORIES, key=lambda s: len(s.steps))][: int(self.count >= 3)]
+        used = sum(len(s.steps) for s in stories)
+        phases = max(max((len(s.steps) for s in stories), default=1), -(-self.count // 5))
+        story_names = {n for s in stories for step in s.steps for n in step.functions}
+        shipped = call_graph(
+            {
+                fn.name: fn.earlier or MARKER.sub(r"\2", fn.source)
+                for fn in FUNCTIONS
+                if not (fn.name in story_names and _starts_as_feature(fn.name, stories))
+            }
+        )
+        usable = [
+            bug
+            for bug in BUGS
+            if all(site in shipped and nx.ancestors(shipped, site) for site in self.sites[bug.id])
+        ]
+        if self.count - used > len(usable):
+            raise ValueError(
+                f"the hard tier has at most {used + len(usable)} tickets per sprint, not "
+                f"{self.count}"
+            )
+        self.rng.shuffle(usable)
+        # every sprint has a bug copied into several places and one a helper change would hide
+        spread = [b for b in usable if len(self.sites[b.id]) > 1][:1]
+        helper = [b for b in usable if b.helper is not None][:1]
+        usable = [*spread, *helper, *(b for b in usable if b not in spread + helper)]
+        bugs: list[Bug] = []
+        taken: set[str] = set()
+        for bug in usable:  # one bug per function: a fix belongs to one ticket
+            if len(bugs) < self.count - used and not taken & set(self.sites[bug.id]):
+                bugs.append(bug)
+                taken |= set(self.sites[bug.id])
+        if len(bugs) < self.count - used:
+            raise ValueError(
+                f"the hard tier has at most {used + len(bugs)} tickets per sprint, not {self.count}"
+            )
+        below = {
+            bug.id: {
+                other.id
+                for other in bugs
+                if other is not bug
+                and any(
+                    nx.has_path(self.graph, mine, theirs)
+                    for mine in self.sites[bug.id]
+                    for theirs in self.sites[other.id]
+                )
+            }
+            for bug in bugs
+        }
+        # A bug is judged once every bug beneath it is fixed: strictly later phases than
+        # those, filled about evenly (deep helpers early, callers later).
+        phase_of: dict[str, int] = {}
+        per_phase = [0] * (phases + 2)
+        target = -(-self.count // phases)
+        pending = list(bugs)
+        while pending:
+            ready = [b for b in pending if below[b.id] <= set(phase_of)]
+            ready.sort(key=lambda b: b.id)
+            for bug in ready:
+                floor = 1 + max((phase_of[o] for o in below[bug.id]), default=0)
+                phase = floor
+                while phase < phases and per_phase[phase] >= target:
+                    phase += 1
+                phase_of[bug.id] = phase
+                while len(per_phase) <= phase:  # a deep chain of bugs needs more phases
+                    per_phase.append(0)
+                per_phase[phase] += 1
+                pending.remove(bug)
+            if not ready:  # calls form a loop (not in this project): give up the ordering
+                for bug in pending:
+                    phase_of[bug.id] = phases
+                pending = []
+        placed = [Planned("", phase_of[b.id], "bug", self.sites[b.id], bug=b) for b in bugs]
+        for story in stories:
+            names = [n for step in story.steps for n in step.functions]
+            beneath = [
+                phase_of[b.id]
+                for b in bugs
+                if any(nx.has_path(self.graph, n, site) for n in names for site in self.sites[b.id])
+            ]
+            earliest = 1 + max(beneath, default=0)
+            latest = max(earliest, phases - len(story.steps) + 1)
+            first = self.rng.randint(earliest, latest)
+            placed += [
+                Planned("", first + n, step.kind, step.functions, step=step, story=story.id)
+                for n, step in enumerate(story.steps)
+            ]
+        placed.sort(key=lambda p: (p.phase, p.kind != "bug", p.functions))
+        return [
+            Planned(f"T{n}", p.phase, p.kind, p.functions, p.bug, p.step, p.story)
+            for n, p in enumerate(placed, start=1)
+        ]
+
+    # ---- project states ---------------------------------------------------------------------
+
+    def text(self, name: str, applied: frozenset[str]) -> str | None:
+        """A function's text once the tickets ``applied`` are done (None: not written yet)."""
+        fn = BY_NAME[name]
+        steps = self.steps_of.get(name, [])
+        if steps:
+            done = [s for s in steps if s.id in applied]
+            if not done:
+                if steps[0].kind == "feature":
+                    return None
+                source = fn.earlier or fn.source
+            else:
+                source = fn.source if done[-1] is steps[-1] else (fn.earlier or fn.source)
+        else:
+            source = fn.earlier or fn.source
+        buggy = {bug for bug, ticket in self.bugs.items() if ticket not in applied}
+        return MARKER.sub(lambda m: m.group(3) if m.group(1) in buggy else m.group(2), source)
+
+    def sources(self, applied: frozenset[str], package: str = "_world") -> dict[str, str]:
+        modules = {}
+        for module in MODULES:
+            texts = [t for name in self.order[module] if (t := self.text(name, applied))]
+            every = [
+                text
+                for fn in FUNCTIONS
+                if fn.module == module
+                for text in (fn.source, fn.earlier or "")
+            ]
+            modules[module] = module_text(package, module, texts, self.params, every)
+        return modules
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (one builder per world)
+    def loaded(self, applied: frozenset[str]) -> dict[str, Any]:
+        return load_modules(self.sources(applied))
+
+    def values(self, applied: Iterable[str], cases: list[Case]) -> dict[str, tuple[str, Any]]:
+        return case_values(self.loaded(frozenset(applied)), cases)
+
+    def upto(self, phase: int) -> frozenset[str]:
+        return frozenset(t.id for t in self.plan if t.phase <= phase)
+
+    @property
+    def everything(self) -> frozenset[str]:
+        return frozenset(self.by_id)
+
+    def draw(self, name: str, draws: int = 1) -> list[Case]:
+        fn = BY_NAME[name]
+        drawn = []
+        for _ in range(draws):
+            for args in fn.cases(self.rng, self.params):
+                self.case_counter += 1
+                drawn.append(Case(f"c{self.case_counter}", fn.module, name, list(args), None))
+        return drawn
+
+
+def call_graph(texts: dict[str, str]) -> nx.DiGraph[str]:
+    """Function -> the project's functions its text calls."""
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    for name, text in texts.items():
+        graph.add_node(name)
+        body = text.split("\n", 1)[1] if "\n" in text else ""
+        for callee in texts:
+            if callee != name and re.search(rf"(?<![\w]){callee}\(", body):
+                graph.add_edge(name, callee)
+    return graph
+
+
+def _starts_as_feature(name: str, stories: list[Any]) -> bool:
+    for story in stories:
+        for step in story.steps:
+            if name in step.functions:
+                return bool(step.kind == "feature")
+    return False
+
+
+def _marks(fn: Fn, bug_id: str) -> bool:
+    return any(m.group(1) == bug_id for m in MARKER.finditer(fn.source))
+
+
+def module_text(
+    package: str, module: str, texts: list[str], params: Params, every: list[str]
+) -> str:
+    """A module's source: docstring, imports (of what any version of its functions uses),
+    tables, functions."""
+    body = "\n\n".join(texts)
+    versions = "\n".join(every)
+    used = [m for m in MODULES if m != module and re.search(rf"(?<![\w.]){m}\.", versions)]
+    lines = [f'"""{MODULE_DOCS[module].replace("PACKAGE", package)}"""', ""]
+    if module == "cli":
+        lines += ["import json", ""]
+    if used:
+        lines += [f"from {package} import {', '.join(used)}", ""]
+    state = state_lines(module, params)
+    if state:
+        lines += [*state, ""]
+    tail = ""
+    if module == "cli":
+        tail = '\n\nif __name__ == "__main__":\n    import sys\n\n    print(main(sys.argv[1:]))\n'
+    return "\n".join(lines) + "\n" + body + tail
+
+
+# ---- tickets ------------------------------------------------------------------------------
+
+
+def _agree(values: list[dict[str, tuple[str, Any]]], case: Case) -> bool:
+    first = values[0][case.id]
+    return first[0] == "ok" and all(v[case.id] == first for v in values[1:])
+
+
+def _shown_call(package: str, case: Case) -> tuple[str, str]:
+    """How a ticket shows a call, and the shell command that reproduces it."""
+    if case.module == "cli":
+        argv = case.args[0]
+        words = " ".join(_shell_word(a) for a in argv)
+        command = f"python3 -m {package}.cli {words}"
+        return f"`{command}`", command
+    args = ", ".join(repr(a) for a in case.args)
+    expression = f"{case.module}.{case.function}({args})"
+    code = f"from {package} import {case.module}; print(repr({expression}))"
+    return f"`{expression}`", f"python3 -c {_shell_word(code)}"
+
+
+def _shell_word(text: str) -> str:
+    if re.fullmatch(r"[\w.:,/=+-]+", text):
+        return text
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def _outcome(value: tuple[str, Any], cli: bool) -> str:
+    status, payload = value
+    if status != "ok":
+        return f"fails: {payload}"
+    if cli:
+        return "prints:\n\n    " + str(payload).replace("\n", "\n    ") + "\n"
+    return f"returns `{payload!r}`"
+
+
+def _difference(shipped: tuple[str, Any], correct: Any, cli: bool) -> str:
+    if shipped[0] != "ok" or not cli:
+        return (
+            f"It should {'print' if cli else 'return'} `{correct!r}`."
+            if not cli
+            else ("It should print:\n\n    " + str(correct).replace("\n", "\n    ") + "\n")
+        )
+    got, want = str(shipped[1]).splitlines(), str(correct).splitlines()
+    changed = [
+        (got[i1:i2], want[j1:j2])
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=got, b=want).get_opcodes()
+        if tag != "equal"
+    ]
+    said = []
+    for before, after in changed[:3]:
+        if before and after:
+            said.append(f"`{' / '.join(before)}` should read `{' / '.join(after)}`")
+        elif after:
+            said.append(f"`{' / '.join(after)}` is missing")
+        else:
+            said.append(f"`{' / '.join(before)}` should not be there")
+    return "But " + "; ".join(said) + "."
+
+
+REPORTERS = (
+    "A customer writes in: running {call} {outcome}",
+    "Support forwards this: {call} {outcome}",
+    "From the finance team: {call} {outcome}",
+    "A shop assistant noticed that {call} {outcome}",
+)
+
+
+class TicketMaker:
+    """Turns the planned tickets into tickets with hidden cases, symptoms and traps."""
+
+    def __init__(self, builder: HardBuilder, package: str) -> None:
+        self.b = builder
+        self.package = package
+        self.final = builder.everything
+        self.shipped: frozenset[str] = frozenset()
+
+    def states(self, planned: Planned) -> dict[str, frozenset[str]]:
+        earlier = self.b.upto(planned.phase - 1)
+        return {
+            "own": earlier | {planned.id},
+            "before": earlier,
+            "phase": self.b.upto(planned.phase),
+            "final": self.final,
+        }
+
+    def pool(self, planned: Planned) -> tuple[list[Case], list[str]]:
+        """Cases of the ticket's functions and of their callers; the callers, nearest first."""
+        names = list(planned.functions)
+        graph = self.b.shipped_graph if planned.kind == "bug" else self.b.graph
+        callers: list[str] = []
+        for name in names:
+            if name not in graph:
+                continue
+            distance = dict(nx.single_target_shortest_path_length(graph, name))
+            callers += sorted(
+                (a for a in nx.ancestors(graph, name) if a not in names and a not in callers),
+                key=lambda a: (distance.get(a, 99), a),
+            )
+        cases = [c for name in names for c in self.b.draw(name, draws=2)]
+        cases += [c for name in callers for c in self.b.draw(name, draws=4)]
+        return cases, callers
+
+    def make(self, planned: Planned, built: list[Ticket]) -> Ticket:
+        states = self.states(planned)
+        cases, callers = self.pool(planned)
+        values = {k: self.b.values(s, cases) for k, s in states.items()}
+        good = [c for c in cases if _agree([values["own"], values["phase"], values["final"]], c)]
+        good = [Case(c.id, c.module, c.function, c.args, values["final"][c.id][1]) for c in good]
+        telling = [c for c in good if values["before"][c.id] != values["own"][c.id]]
+        # callers' cases only where this ticket's work shows: no ticket is judged on a
+        # command of the project it has nothing to do with
+        good = [c for c in good if c.function in planned.functions or c in telling]
+        chosen: list[Case] = []
+        for name in planned.functions:  # every site must be fixed: a telling case for each
+            chosen += [c for c in telling if c.function == name][:2]
+        symptom = self.symptom(planned, cases, callers, values) if planned.kind == "bug" else None
+        if symptom is not None:
+            call = symptom.call
+            agreed = self.b.values(states["final"], [call])[call.id] == ("ok", call.expected)
+            if agreed:  # the symptom's call is a hidden case too where the end agrees
+                chosen.append(call)
+        chosen += [c for c in telling if c.function in callers and c not in chosen][:2]
+        compounds = []
+        for ticket in built:
+            if ticket.phase >= planned.phase:
+                continue
+            without = self.b.values(states["own"] - {ticket.id}, good)
+            hit = [c for c in good if without[c.id] != values["own"][c.id]]
+            if hit:
+                compounds.append(ticket.id)
+                if not any(c in chosen for c in hit):
+                    chosen.append(hit[0])
+        rest = [c for c in good if c not in chosen]
+        self.b.rng.shuffle(rest)
+        chosen += rest[: max(0, HIDDEN_CASES - len(chosen))]
+        if not any(c in telling for c in chosen):
+            raise GenerationError(f"{planned.id}: no hidden case tells its work apart")
+        index = int(planned.id[1:])
+        hidden = tuple(
+            Case(f"T{index}-{n}", c.module, c.function, c.args, c.expected)
+            for n, c in enumerate(chosen, start=1)
+        )
+        upstream = [
+            t.id
+            for t in built
+            if t.phase < planned.phase
+            and any(
+                nx.has_path(self.b.graph, mine, theirs)
+                for mine in planned.functions
+                for _, theirs in t.touched
+            )
+        ]
+        return self.ticket(
+            planned, hidden, symptom, sorted({*upstream, *compounds}, key=_order), compounds
+        )
+
+    def symptom(
+        self,
+        planned: Planned,
+        cases: list[Case],
+        callers: list[str],
+        values: dict[str, dict[str, tuple[str, Any]]],
+    ) -> Symptom:
+        """A call a user makes whose result is wrong on the shipped repository, stays wrong
+        until this ticket is done, and is right once it is (with the earlier phases done:
+        later phases may change what is right, as a story adds to a statement)."""
+        states = self.states(planned)
+        others = self.b.upto(planned.phase) - {planned.id}
+        best: tuple[tuple[int, ...], Case, tuple[str, Any], Any] | None = None
+        pool = [c for c in cases if c.function in callers]
+        for round_ in range(SYMPTOM_ROUNDS):
+            if round_:
+                pool = [c for name in callers for c in self.b.draw(name)]
+            if not pool:
+                break
+            got = {
+                key: self.b.values(state, pool)
+                for key, state in (
+                    ("shipped", self.shipped),
+                    ("alone", frozenset({planned.id})),
+                    ("others", others),
+                    ("before", states["before"]),
+                    ("own", states["own"]),
+                    ("phase", states["phase"]),
+                )
+            }
+            for case in pool:
+                wrong, right = got["shipped"][case.id], got["phase"][case.id]
+                if right[0] != "ok" or wrong == right or got["own"][case.id] != right:
+                    continue
+                if got["before"][case.id] == right or got["others"][case.id] == right:
+                    continue
+                score = (
+                    2 * (got["alone"][case.id] == right)
+                    + (got["before"][case.id] == wrong)
+                    + (got["others"][case.id] == wrong)
+                )
+                rank = (-score, case.module != "cli", callers.index(case.function))
+                if best is None or rank < best[0]:
+                    best = (rank, case, wrong, right[1])
+            if best is not None and best[0][0] <= -4:
+                break
+        if best is None:
+            raise GenerationError(f"{planned.id}: no call shows its bug on the shipped repository")
+        _, case, wrong, right_value = best
+        shown, command = _shown_call(self.package, case)
+        expected = Case(case.id, case.module, case.function, case.args, right_value)
+        return Symptom(expected, wrong, shown, command)
+
+    def ticket(
+        self,
+        planned: Planned,
+        hidden: tuple[Case, ...],
+        symptom: Symptom | None,
+        depends: list[str],
+        compounds: list[str],
+    ) -> Ticket:
+        b = self.b
+        before, own = self.states(planned)["before"], self.states(planned)["own"]
+        package = self.package
+        edits: list[Edit] = []
+        patches: dict[str, str] = {}
+        for name in planned.functions:
+            fn = BY_NAME[name]
+            path = f"{package}/{fn.module}.py"
+            old, new = b.text(name, before), b.text(name, own)
+            assert new is not None
+            final = b.text(name, self.final)
+            assert final is not None
+            edits.append(Edit(path, None if old is None else old.replace("_world", package), new))
+            patches[fn.module] = patches.get(fn.module, "") + "\n" + final
+        main = BY_NAME[planned.functions[0]]
+        path = f"{package}/{main.module}.py"
+        reads = self.reads(planned, symptom)
+        surface, traps = self.surface(planned, symptom, edits)
+        title, body = self.words(planned, hidden, symptom)
+        return Ticket(
+            id=planned.id,
+            kind={"bug": "bug", "feature": "feature"}.get(planned.kind, "change"),
+            module=main.module,
+            function=main.name,
+            bug_kind=planned.bug.kind if planned.bug else None,
+            title=title,
+            body=body,
+            path=path,
+            fix_old=edits[0].old,
+            fix_new=edits[0].new,
+            hidden=hidden,
+            depends_on=tuple(depends),
+            compounds_with=tuple(compounds),
+            phase=planned.phase,
+            edits=tuple(edits),
+            sites=tuple((BY_NAME[n].module, n) for n in planned.functions),
+            patches=tuple(patches.items()),
+            reads=reads,
+            symptom=symptom,
+            surface=surface,
+            traps=traps,
+        )
+
+    def reads(self, planned: Planned, symptom: Symptom | None) -> tuple[str, ...]:
+        """The files on the way from where the ticket points to what must change."""
+        modules: list[str] = []
+        start = symptom.call.function if symptom else None
+        for name in planned.functions:
+            path = [name]
+            if start and start != name and nx.has_path(self.b.graph, start, name):
+                path = nx.shortest_path(self.b.graph, start, name)
+            for step in path:
+                module = BY_NAME[step].module
+                if module not in modules:
+                    modules.append(module)
+            for callee in BY_NAME[name].calls:
+                module = BY_NAME[callee].module
+                if planned.kind != "bug" and module not in modules:
+                    modules.append(module)
+        return tuple(f"{self.package}/{m}.py" for m in modules)
+
+    def surface(
+        self, planned: Planned, symptom: Symptom | None, edits: list[Edit]
+    ) -> tuple[tuple[Edit, ...] | None, tuple[str, ...]]:
+        """What a careless agent does: the first plausible place, the obvious way."""
+        package = self.package
+        if planned.bug is not None:
+            bug = planned.bug
+            if bug.helper is not None:
+                name, old, new = bug.helper
+                path = f"{package}/{BY_NAME[name].module}.py"
+                return (Edit(path, old, new),), ("helper",)
+            if len(edits) > 1:
+                start = symptom.call.function if symptom else planned.functions[0]
+                nearest = min(
+                    range(len(edits)),
+                    key=lambda i: _distance(self.b.graph, start, planned.functions[i]),
+                )
+                return (edits[nearest],), ("split",)
+            start = symptom.call.function if symptom else planned.functions[0]
+            for name in _on_the_way(self.b.graph, start, planned.functions[0]):
+                fn = BY_NAME[name]
+                text = self.b.text(name, frozenset())
+                if fn.smell and text and fn.smell[0] in text:
+                    path = f"{package}/{fn.module}.py"
+                    return (Edit(path, fn.smell[0], fn.smell[1]),), ("smell",)
+            return None, ()
+        if planned.step is not None and planned.step.naive:
+            naive = [
+                Edit(e.path, None, planned.step.naive[n])
+                for e, n in zip(edits, planned.functions, strict=True)
+                if n in planned.step.naive and e.old is None
+            ]
+            if naive:
+                return tuple(naive), ("literal",)
+        return None, ()
+
+    def words(
+        self, planned: Planned, hidden: tuple[Case, ...], symptom: Symptom | None
+    ) -> tuple[str, str]:
+        package = self.package
+        if symptom is not None:
+            cli = symptom.call.module == "cli"
+            reporter = self.b.rng.choice(REPORTERS)
+            said = reporter.format(call=symptom.shown, outcome=_outcome(symptom.shipped, cli))
+            title = (
+                f"`{symptom.call.args[0][0]}` command gives wrong output"
+                if cli
+                else "Wrong results reported"
+            )
+            body = f"{said}\n{_difference(symptom.shipped, symptom.call.expected, cli)}"
+            return title, body + "\nFind the cause and fix it."
+        assert planned.step is not None
+        examples = "; ".join(
+            f"`{c.module}.{c.function}({', '.join(repr(a) for a in c.args)})` -> `{c.expected!r}`"
+            if c.module != "cli"
+            else f"`python3 -m {package}.cli {' '.join(_shell_word(a) for a in c.args[0])}` "
+            f"prints `{c.expected!r}`"
+            for c in [h for h in hidden if h.function in planned.functions][:2]
+        )
+        return planned.step.title, f"{planned.step.text} Examples: {examples}."
+
+
+class GenerationError(Exception):
+    """A world could not be built for these arguments (another draw is tried)."""
+
+
+def _order(ticket_id: str) -> int:
+    return int(ticket_id[1:])
+
+
+def _distance(graph: nx.DiGraph[str], start: str, target: str) -> int:
+    try:
+        return int(nx.shortest_path_length(graph, start, target))
+    except nx.NetworkXNoPath:
+        return 99
+
+
+def _on_the_way(graph: nx.DiGraph[str], start: str, target: str) -> list[str]:
+    """Functions a reader passes from ``start`` down to ``target``: the path and what each
+    function on it calls, nearest first."""
+    try:
+        path = nx.shortest_path(graph, start, target)
+    except nx.NetworkXNoPath:
+        path = [target]
+    seen: list[str] = []
+    for index, name in enumerate(path):
+        # a command dispatcher's other callees are not on the way
+        nearby = (
+            path[index + 1 : index + 2]
+            if graph.out_degree(name) > 8
+            else sorted(graph.successors(name))
+        )
+        for found in [name, *nearby]:
+            if found not in seen:
+                seen.append(found)
+    return seen
+
+
+# ---- the world ------------------------------------------------------------------------------
+
+ATTEMPTS = 8
+
+
+@functools.lru_cache(maxsize=32)
+def generate_hard(seed: int, difficulty: int, tickets: int | None, perturb: bool) -> RepoWorld:
+    """The hard world for ``(seed, difficulty)``; ``perturb`` gives its surface variant."""
+    problems = []
+    for attempt in range(ATTEMPTS):
+        try:
+            return _attempt(seed, difficulty, tickets, perturb, attempt)
+        except GenerationError as exc:
+            problems.append(str(exc))
+    raise RuntimeError(f"no hard world for seed {seed}: {'; '.join(problems)}")
+
+
+def _attempt(
+    seed: int, difficulty: int, tickets: int | None, perturb: bool, attempt: int
+) -> RepoWorld:
+    builder = HardBuilder(seed * ATTEMPTS + attempt if attempt else seed, difficulty, tickets)
+    package = builder.rng.choice(PACKAGES)
+    maker = TicketMaker(builder, package)
+    built: list[Ticket] = []
+    for planned in builder.plan:
+        built.append(maker.make(planned, built))
+    stable = _stable(builder, built)
+    files = _files(builder, package, built)
+    world = RepoWorld(
+        seed=seed,
+        difficulty=difficulty,
+        perturbed=False,
+        package=package,
+        files=files,
+        tickets=tuple(built),
+        stable=stable,
+        correct_modules=_named(builder.sources(builder.everything, package), package),
+        calls={fn.name: fn.calls for fn in FUNCTIONS},
+        shipped_modules=_named(builder.sources(frozenset(), package), package),
+    )
+    if not perturb:
+        return world
+    from undertow.envs.repo.perturbation import perturb_world
+
+    for names in builder.order.values():
+        builder.rng.shuffle(names)
+    shuffled = dict(world.files)
+    for module, source in builder.sources(frozenset(), package).items():
+        shuffled[f"{package}/{module}.py"] = source
+    world = RepoWorld(**{**world.__dict__, "files": shuffled})
+    return perturb_world(world, builder.rng, HARD_RENAMES)
+
+
+def _named(sources: dict[str, str], package: str) -> dict[str, str]:
+    return {m: s.replace("_world", package) for m, s in sources.items()}
+
+
+def _stable(builder: HardBuilder, tickets: list[Ticket]) -> tuple[Case, ...]:
+    """Direct cases of the functions no ticket touches, nor anything they call; right at the
+    start, through every phase and at the end."""
+    touched = {name for t in tickets for _, name in t.touched}
+    names = [
+        fn.name
+        for fn in FUNCTIONS
+        if fn.name not in touched
+        and not any(nx.has_path(builder.graph, fn.name, t) for t in touched)
+    ]
+    pool = [c for name in names for c in builder.draw(name)[:4]]
+    states = [frozenset(), *(builder.upto(p) for p in range(1, 1 + max(t.phase for t in tickets)))]
+    values = [builder.values(s, pool) for s in states]
+    kept = [c for c in pool if _agree(values, c)]
+    return tuple(
+        Case(f"S{n}", c.module, c.function, c.args, values[-1][c.id][1])
+        for n, c in enumerate(kept, start=1)
+    )
+
+
+def _files(builder: HardBuilder, package: str, tickets: list[Ticket]) -> dict[str, str]:
+    shipped = builder.sources(frozenset(), package)
+    listed = "\n".join(
+        f"- `{package}/{m}.py`: {MODULE_DOCS[m].replace('PACKAGE', package)}" for m in MODULES
+    )
+    readme = (
+        f"# {package}\n\nBilling for a small shop: orders, invoices, payments and statements. "
+        "Amounts are whole cents; the business rules are in docs/RULES.md.\n\n"
+        f"{listed}\n\nThe command line: `python3 -m {package}.cli` (run it without arguments "
+        "for its commands).\n\nRun the tests with `python3 -m unittest discover -s tests -t .`\n\n"
+        f"<!-- {CANARY} -->\n"
+    )
+    files = {
+        f"{package}/__init__.py": f'"""The {package} billing library."""\n\n# {CANARY}\n',
+        "README.md": readme,
+        "docs/RULES.md": rules_text(builder.params),
+        **{f"{package}/{m}.py": source for m, source in shipped.items()},
+        "tests/__init__.py": "",
+    }
+    states = [frozenset(), *(builder.upto(p) for p in range(1, 1 + max(t.phase for t in tickets)))]
+    for module in MODULES:
+        present = [n for n in builder.order[module] if builder.text(n, frozenset()) is not None]
+        pool = [c for name in present for c in builder.draw(name)[:6]]
+        values = [builder.values(s, pool) for s in states]
+        picked: dict[str, list[Case]] = {}
+        for case in pool:
+            if _agree(values, case) and len(picked.setdefault(case.function, [])) < 2:
+                picked[case.function].append(case)
+        methods = []
+        for function, chosen in picked.items():
+            if not chosen:
+                continue
+            checks = "\n".join(
+                f"        self.assertEqual(json_value({module}.{function}("
+                f"{', '.join(repr(a) for a in c.args)})), {values[0][c.id][1]!r})"
+                for c in chosen
+            )
+            methods.append(f"    def test_{function}(self):\n{checks}\n")
+        files[f"tests/test_{module}.py"] = (
+            f'"""Tests of {package}.{module}."""\n\nimport json\nimport unittest\n\n'
+            f"from {package} import {module}\n\n\n"
+            "def json_value(value):\n    return json.loads(json.dumps(value))\n\n\n"
+            "class TestCases(unittest.TestCase):\n" + ("\n".join(methods) or "    pass\n")
+        )
+    return files
