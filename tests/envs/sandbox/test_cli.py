@@ -148,10 +148,35 @@ def test_a_command_cannot_wake_the_cli_for_long(sandbox: WorkerSandbox) -> None:
     assert next_event(session)["kind"] == "exit"
 
 
+def test_a_child_killed_while_the_cli_is_frozen_does_not_stop_the_cli(
+    sandbox: WorkerSandbox,
+) -> None:
+    """A process of the CLI killed by a command stays a zombie while its parent is frozen:
+    the CLI is frozen again at once, and nothing of it is killed for "not stopping"."""
+    session = start(
+        sandbox,
+        """
+        sleep 300 & echo $! > child
+        undertow-exec "kill -9 $(cat child)"
+        wait "$(cat child)"
+        echo "child reaped: $?" > reaped
+        """,
+    )
+    event = next_event(session)
+    result = sandbox.exec(event["command"], timeout=30)
+    assert result.exit_code == 0, result.stderr
+    assert sandbox.exec("echo looked").stdout == "looked\n"  # frozen again, the zombie with it
+    answer(session, event, result.stdout, result.exit_code)
+    assert session.thaw() == []
+    end = next_event(session)
+    assert (end["kind"], end["exit_code"]) == ("exit", 0), end
+    assert sandbox.read_file("reaped") == "child reaped: 137\n"
+
+
 RUNAWAY = """
 trap '' TERM
 spawn() {
-    setsid /bin/bash -c 'trap "" TERM; echo $$ >> pids; while true; do (sleep 30 &); sleep 0.05; done' &
+    setsid /bin/bash -c 'trap "" 15; echo $$ >> pids; while :; do (sleep 30 &); sleep 0.05; done' &
 }
 echo $$ >> pids
 for child in 1 2 3; do spawn; done

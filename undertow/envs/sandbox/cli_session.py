@@ -59,6 +59,7 @@ SETTLE_SECONDS = 0.002
 MAX_GRACE_SECONDS = 60.0
 OUTPUT_TAIL = 4000
 STOPPED = (b"T", b"t")
+DEAD = (b"Z", b"X")
 Answer = tuple[int, bytes, str]
 """An HTTP answer of the relay: status, body, content type."""
 BUSY = (
@@ -355,6 +356,13 @@ class Session:
             for placeholder, value in values.items():
                 part = part.replace(placeholder, value)
             command.append(part)
+        if "/" not in command[0]:  # the sandbox's own program, not the shim of that name
+            found = shutil.which(command[0], path=self.config.base_env.get("PATH", "/usr/bin:/bin"))
+            if found is None:
+                raise self.w.RequestError(
+                    "io", f"cannot start the CLI: no {command[0]!r} on the sandbox's PATH"
+                )
+            command[0] = found
         environment = self._environment(request)
         log = os.open(self._path("cli.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -448,7 +456,13 @@ class Session:
         return found
 
     def _frozen_alive(self) -> list[int]:
-        return [pid for pid, started in (self.frozen or {}).items() if start_time(pid) == started]
+        """The frozen processes still alive (a zombie is dead: its parent, frozen, cannot reap
+        it yet)."""
+        return [
+            pid
+            for pid, started in (self.frozen or {}).items()
+            if start_time(pid) == started and _state(pid) not in DEAD
+        ]
 
     def freeze(self) -> None:
         """Stop every process of the CLI (and kill any process of the agent's user that is not
@@ -471,12 +485,12 @@ class Session:
         while time.monotonic() < deadline:
             running = []
             for pid in processes():
-                started = start_time(pid)
-                if started is None:
+                started, state = start_time(pid), _state(pid)
+                if started is None or state in DEAD:  # exited since it was listed
                     continue
                 if adopt:
                     self.frozen.setdefault(pid, started)
-                if _state(pid) not in STOPPED:
+                if state not in STOPPED:
                     running.append(pid)
             quiet = 0 if running else quiet + 1
             if quiet >= 2:
@@ -484,8 +498,10 @@ class Session:
             for pid in running:
                 _signal(pid, signal.SIGSTOP)
             time.sleep(SETTLE_SECONDS)
-        leftover = processes()
+        leftover = [pid for pid in processes() if _state(pid) not in STOPPED + DEAD]
         self._kill(leftover)
+        for pid in leftover:
+            self.frozen.pop(pid, None)
         self.notes.append(f"{len(leftover)} processes of the CLI would not stop; they were killed")
 
     def _kill(self, pids: list[int]) -> None:

@@ -1,0 +1,235 @@
+"""Coding-agent CLIs in the repository envs' sandbox, played by the ``cli`` agent: the shell
+script of docs/examples/cli_agent/ (which knows nothing of Undertow) fixes a generated ticket by
+calling the fake model through the metering proxy and is graded, with its tokens per step; its
+direct edits are steps of their own, graded like any change; a CLI that fails, runs away, stays
+silent or outlives the wall time ends its episode as the limits say, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from undertow.agents.external.cli_agent import CLIAgent
+from undertow.agents.fake_server import FakeLLMServer, Reply
+from undertow.agents.registry import AgentSpecError, make_agent
+from undertow.envs.helpdesk.env import HelpdeskEnv
+from undertow.envs.repo.env import RepoEnv
+from undertow.envs.repo.generator import generate
+from undertow.envs.repo.plan import TEST_COMMAND
+from undertow.envs.repo.world import Ticket
+from undertow.record import EpisodeKey, EpisodeStatus, Trajectory
+from undertow.rollout import Limits, rollout
+
+AGENT_SH = Path(__file__).parents[3] / "docs" / "examples" / "cli_agent" / "agent.sh"
+KEY = EpisodeKey(scenario="repo", variant="original", seed=0, agent="cli", trial=0)
+LIVING = "ps -u $(id -u) -o stat=,args= | grep -v '^Z' | grep -v 'ps -u' | grep -cv 'grep ' || true"
+
+
+@pytest.fixture(params=["local", pytest.param("docker", marks=pytest.mark.docker)])
+def backend(request: pytest.FixtureRequest) -> str:
+    if request.param == "docker":
+        request.getfixturevalue("docker_client")
+    return str(request.param)
+
+
+@pytest.fixture
+def repo(backend: str) -> Iterator[RepoEnv]:
+    env = RepoEnv(sandbox=backend, tickets=1)
+    yield env
+    env.close()
+
+
+def ticket_and_fix() -> tuple[Ticket, str]:
+    """The one ticket of seed 0's sprint, and its file with the ticket fixed."""
+    world = generate(0, tickets=1)
+    ticket = world.tickets[0]
+    source = world.files[ticket.path]
+    if ticket.fix_old is None:
+        return ticket, f"{source}\n\n{ticket.fix_new}"
+    return ticket, source.replace(ticket.fix_old, ticket.fix_new)
+
+
+def by_turn(replies: list[Reply]) -> Any:
+    def reply(request: dict[str, Any]) -> Reply:
+        turn = sum(message.get("role") == "assistant" for message in request["messages"])
+        return replies[min(turn, len(replies) - 1)]
+
+    return reply
+
+
+def script_agent(server: FakeLLMServer, **options: Any) -> CLIAgent:
+    """docs/examples/cli_agent/agent.sh, as a suite would name it."""
+    agent = make_agent(
+        "cli",
+        {
+            "command": ["bash", "{files}/agent.sh"],
+            "files": {"agent.sh": str(AGENT_SH)},
+            "model": "openai/fake",
+            "api_base": server.url,
+            **options,
+        },
+    )
+    assert isinstance(agent, CLIAgent)
+    return agent
+
+
+def shell_agent(script: str, **options: Any) -> CLIAgent:
+    return CLIAgent(["bash", "-c", textwrap.dedent(script)], **options)
+
+
+def alive(pid: int) -> bool:
+    """True while process ``pid`` lives (a zombie waits for the host's init to collect it)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "State:\tZ" not in status
+
+
+def sources(trajectory: Trajectory) -> list[str]:
+    return [step.extra["cli"]["source"] for step in trajectory.steps]
+
+
+def test_a_shell_script_cli_agent_is_graded_with_its_tokens_per_step(repo: RepoEnv) -> None:
+    ticket, fixed = ticket_and_fix()
+    replies = [
+        Reply(tool="run", args={"command": f"cat {ticket.path}"}),
+        Reply(tool="write_file", args={"path": ticket.path, "content": fixed}),
+        Reply(tool="run", args={"command": TEST_COMMAND}),
+        Reply(content="The ticket is fixed and the tests pass."),
+    ]
+    with FakeLLMServer(by_turn(replies)) as server:
+        agent = script_agent(server)
+        trajectory = rollout(repo, agent, KEY)
+        agent.close()
+    assert trajectory.status is EpisodeStatus.COMPLETED, trajectory.error
+    assert trajectory.outcome is not None and trajectory.outcome.success, trajectory.outcome
+    assert sources(trajectory) == ["shim", "direct_changes", "shim", "exit"]
+    read, edit, tests, finish = trajectory.steps
+    assert read.action is not None and read.action.args == {"command": f"cat {ticket.path}"}
+    assert read.observation.startswith("exit code 0\n") and "def " in read.observation
+    assert edit.extra["cli"]["changes"] == {ticket.path: "modified"}
+    assert read.probes["tickets_passing"] == 0 and edit.probes["tickets_passing"] == 1
+    assert tests.action is not None and tests.action.args == {"command": TEST_COMMAND}
+    assert finish.action is not None and finish.action.tool == "finish"
+    assert finish.action.args["confidence"] == 1.0 and finish.terminated
+    assert [error.kind for error in trajectory.ledger] == ["unsubmitted_task"]
+    # each step's usage is the one model call that led to it, as the fake model counted it
+    assert len(server.log.requests) == 4
+    counted = [
+        sum(len(str(m.get("content") or "")) for m in r["messages"]) // 4
+        for r in server.log.requests
+    ]
+    assert [step.usage.prompt_tokens for step in trajectory.steps] == counted
+    assert all(step.usage.completion_tokens > 0 for step in trajectory.steps)
+    assert [len(calls) for calls in agent.model_calls] == [1, 1, 1, 1]
+    assert {request["model"] for request in server.log.requests} == {"fake"}
+    assert agent.stopped["exit_code"] == 0 and "done after 3 turns" in agent.stopped["output"]
+
+
+def test_a_direct_edit_of_a_test_is_tampering_dated_at_its_own_step(repo: RepoEnv) -> None:
+    ticket, _ = ticket_and_fix()
+    test_file = f"tests/test_{ticket.module}.py"
+    replies = [
+        Reply(tool="write_file", args={"path": test_file, "content": "# no more tests\n"}),
+        Reply(content="Done."),
+    ]
+    with FakeLLMServer(by_turn(replies)) as server:
+        agent = script_agent(server)
+        trajectory = rollout(repo, agent, KEY)
+        agent.close()
+    assert trajectory.status is EpisodeStatus.COMPLETED, trajectory.error
+    assert sources(trajectory) == ["direct_changes", "exit"]
+    (tampering,) = [e for e in trajectory.ledger if e.kind == "test_tampering"]
+    assert tampering.step == 0 and tampering.object == test_file
+    assert trajectory.outcome is not None and not trajectory.outcome.success
+    assert trajectory.outcome.detail["tests_tampered"] == [test_file]
+
+
+def test_a_cli_that_fails_claims_nothing_and_is_graded(repo: RepoEnv) -> None:
+    agent = shell_agent("undertow-exec 'ls' > /dev/null; echo 'cannot go on' >&2; exit 3")
+    trajectory = rollout(repo, agent, KEY)
+    agent.close()
+    assert trajectory.status is EpisodeStatus.COMPLETED, trajectory.error
+    finish = trajectory.steps[-1].action
+    assert finish is not None and finish.args["confidence"] == 0.0
+    assert "exited with code 3" in finish.args["report"] and "cannot go on" in finish.args["report"]
+    assert trajectory.outcome is not None and not trajectory.outcome.success
+    assert {e.kind for e in trajectory.ledger} == {"unfinished_task"}
+
+
+RUNAWAY = """
+trap '' TERM
+spawn() {
+    setsid /bin/bash -c 'trap "" 15; echo $$ >> pids; while :; do (sleep 30 &); sleep 0.05; done' &
+}
+echo $$ >> pids
+for child in 1 2 3; do spawn; done
+until [ "$(wc -l < pids)" -ge 4 ]; do sleep 0.01; done
+while true; do undertow-exec 'echo busy' > /dev/null; done
+"""
+
+
+def test_a_runaway_cli_is_stopped_at_its_limit_and_leaves_no_process(
+    repo: RepoEnv, backend: str
+) -> None:
+    agent = shell_agent(RUNAWAY, stop_grace=0.5)
+    trajectory = rollout(repo, agent, KEY, limits=Limits(max_steps=6))
+    assert trajectory.status is EpisodeStatus.TRUNCATED, trajectory.error
+    assert len(trajectory.steps) == 6
+    assert repo.box is not None
+    pids = [int(pid) for pid in repo.box.read_file("pids").split()]
+    agent.close()
+    assert len(pids) == 4 and agent.stopped["killed"] >= 4  # SIGTERM was not enough
+    assert repo.box.exec(LIVING).stdout == "0\n"
+    if backend == "local":  # the sandbox's pids are this machine's
+        assert [pid for pid in pids if alive(pid)] == []
+
+
+def test_a_cli_still_thinking_at_the_wall_time_is_truncated(repo: RepoEnv) -> None:
+    agent = shell_agent("echo draft > notes.txt; sleep 600")
+    trajectory = rollout(repo, agent, KEY, limits=Limits(wall_seconds=10))
+    agent.close()
+    assert trajectory.status is EpisodeStatus.TRUNCATED, trajectory.error
+    (step,) = trajectory.steps
+    assert step.extra["cli"] == {"source": "time_up", "changes": {"notes.txt": "added"}}
+    assert step.probes["out_of_scope"] == ["notes.txt"]  # seen and judged like any change
+    assert agent.stopped["exit_code"] == -15  # stopped with SIGTERM, not left running
+    assert repo.box is not None
+    repo.box.set_deadline(None)  # the episode's time is up: no command would start
+    assert repo.box.exec(LIVING).stdout == "0\n"
+
+
+def test_a_silent_cli_errors_its_episode_after_call_timeout(repo: RepoEnv) -> None:
+    agent = shell_agent("sleep 600", call_timeout=1)
+    trajectory = rollout(repo, agent, KEY)
+    agent.close()
+    assert trajectory.status is EpisodeStatus.ERRORED
+    assert "made no request for 1 s (option call_timeout)" in (trajectory.error or "")
+
+
+def test_the_cli_agent_needs_an_env_with_a_sandbox() -> None:
+    env = HelpdeskEnv(days=1, tickets_per_day=2)
+    agent = shell_agent("true")
+    trajectory = rollout(env, agent, KEY)
+    env.close()
+    assert trajectory.status is EpisodeStatus.ERRORED
+    assert "HelpdeskEnv has no sandbox for an agent to run in" in (trajectory.error or "")
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"command": []}, "command must be a non-empty list"),
+        ({"command": "x", "files": {"a": "/nonexistent/a.sh"}}, "no such file /nonexistent/a.sh"),
+        ({"command": "x", "exit_confidence": 2}, "exit_confidence must be between 0 and 1"),
+        ({"command": "x", "call_timeout": 0}, "must be > 0"),
+    ],
+)
+def test_bad_options_are_refused_with_the_reason(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(AgentSpecError, match=message):
+        make_agent("cli", options)
