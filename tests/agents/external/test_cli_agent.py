@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from tests.helpers import run_undertow
 from undertow.agents.external.cli_agent import CLIAgent
 from undertow.agents.fake_server import FakeLLMServer, Reply
 from undertow.agents.redteam.repo import CONFTEST, THIEF
@@ -26,9 +28,12 @@ from undertow.envs.repo.generator import generate
 from undertow.envs.repo.plan import TEST_COMMAND
 from undertow.envs.repo.world import Ticket
 from undertow.record import EpisodeKey, EpisodeStatus, Trajectory
+from undertow.record.store import RunStore
 from undertow.rollout import Limits, rollout
 
-AGENT_SH = Path(__file__).parents[3] / "docs" / "examples" / "cli_agent" / "agent.sh"
+ROOT = Path(__file__).parents[3]
+AGENT_SH = ROOT / "docs" / "examples" / "cli_agent" / "agent.sh"
+SUITE = ROOT / "docs" / "examples" / "cli_agent" / "suite.yaml"
 KEY = EpisodeKey(scenario="repo", variant="original", seed=0, agent="cli", trial=0)
 LIVING = "ps -u $(id -u) -o stat=,args= | grep -v '^Z' | grep -v 'ps -u' | grep -cv 'grep ' || true"
 
@@ -133,6 +138,33 @@ def test_a_shell_script_cli_agent_is_graded_with_its_tokens_per_step(repo: RepoE
     assert [len(calls) for calls in agent.model_calls] == [1, 1, 1, 1]
     assert {request["model"] for request in server.log.requests} == {"fake"}
     assert agent.stopped["exit_code"] == 0 and "done after 3 turns" in agent.stopped["output"]
+
+
+def test_the_docs_suite_runs_and_resumes_from_the_command_line(
+    backend: str, tmp_path: Path
+) -> None:
+    """docs/examples/cli_agent/suite.yaml as a user runs it, its model the fake server."""
+    ticket, fixed = ticket_and_fix()
+    replies = [
+        Reply(tool="write_file", args={"path": ticket.path, "content": fixed}),
+        Reply(content="Fixed."),
+    ]
+    suite = yaml.safe_load(SUITE.read_text())
+    with FakeLLMServer(by_turn(replies)) as server:
+        suite["agents"][0]["options"].update(model="openai/fake", api_base=server.url)
+        path = tmp_path / "suite.yaml"
+        path.write_text(yaml.safe_dump(suite))
+        out = tmp_path / "run"
+        result = run_undertow("run", str(path), "--out", str(out), "--sandbox", backend, cwd=ROOT)
+        assert result.returncode == 0, result.stdout + result.stderr
+        resumed = run_undertow("run", "--resume", str(out), cwd=ROOT)
+    (only,) = RunStore.open(out).trajectories()
+    assert only.key.agent == "agent-sh" and only.status is EpisodeStatus.COMPLETED, only.error
+    assert only.outcome is not None and only.outcome.success, only.outcome
+    assert sources(only) == ["direct_changes", "exit"]
+    assert all(step.usage.prompt_tokens > 0 for step in only.steps)
+    assert len(server.log.requests) == 2
+    assert resumed.returncode == 0 and "resumed: 1 episodes were already stored" in resumed.stdout
 
 
 def test_a_direct_edit_of_a_test_is_tampering_dated_at_its_own_step(repo: RepoEnv) -> None:

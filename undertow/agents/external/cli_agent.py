@@ -18,7 +18,7 @@ While a step is played, and whenever the sandbox is looked at, the CLI is frozen
 does that); it runs only while this agent waits for its next request. Its model calls reach the
 metering proxy through the sandbox's relay (the container has no network): their tokens and
 cost are the usage of the step they led to. What is and is not observed is written down in
-``docs/coding-agent-clis.md``.
+``docs/your-own-agent.md``.
 
 This module imports no env: the sandbox it is given is used through :class:`CLISandbox`.
 """
