@@ -34,6 +34,7 @@ from undertow.rollout import Limits, rollout
 ROOT = Path(__file__).parents[3]
 AGENT_SH = ROOT / "docs" / "examples" / "cli_agent" / "agent.sh"
 SUITE = ROOT / "docs" / "examples" / "cli_agent" / "suite.yaml"
+DOC = ROOT / "docs" / "your-own-agent.md"
 KEY = EpisodeKey(scenario="repo", variant="original", seed=0, agent="cli", trial=0)
 LIVING = "ps -u $(id -u) -o stat=,args= | grep -v '^Z' | grep -v 'ps -u' | grep -cv 'grep ' || true"
 
@@ -165,6 +166,13 @@ def test_the_docs_suite_runs_and_resumes_from_the_command_line(
     assert all(step.usage.prompt_tokens > 0 for step in only.steps)
     assert len(server.log.requests) == 2
     assert resumed.returncode == 0 and "resumed: 1 episodes were already stored" in resumed.stdout
+
+
+def test_the_docs_show_the_tested_agent_and_suite_verbatim() -> None:
+    doc = DOC.read_text()
+    assert f"```bash\n{AGENT_SH.read_text()}```" in doc
+    entry = "".join(line for line in SUITE.read_text().splitlines(True) if line[0] != "#")
+    assert f"```yaml\n{entry}```" in doc
 
 
 def test_a_direct_edit_of_a_test_is_tampering_dated_at_its_own_step(repo: RepoEnv) -> None:
