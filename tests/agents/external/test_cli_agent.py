@@ -194,6 +194,30 @@ def test_a_direct_edit_of_a_test_is_tampering_dated_at_its_own_step(repo: RepoEn
     assert trajectory.outcome.detail["tests_tampered"] == [test_file]
 
 
+HOSTILE_NAMES = r"""
+touch "a'; touch pwned; '" "$(printf 'b\nc')" "$(printf 'd\377')" '$(touch pwned2)'
+mkdir flood && (cd flood && for i in $(seq 600); do : > "f$i"; done)
+undertow-exec true
+"""
+
+
+def test_hostile_file_names_and_floods_of_changes_are_recorded_never_run(repo: RepoEnv) -> None:
+    agent = shell_agent(HOSTILE_NAMES)
+    trajectory = rollout(repo, agent, KEY)
+    agent.close()
+    assert trajectory.status is EpisodeStatus.COMPLETED, trajectory.error
+    assert sources(trajectory) == ["direct_changes", "shim", "exit"]
+    changed = trajectory.steps[0]
+    assert changed.observation.startswith("exit code 0")
+    assert changed.action is not None and "and 584 more" in changed.action.args["command"]
+    recorded = changed.extra["cli"]
+    assert len(recorded["changes"]) == 500 and recorded["more_changes"] == 104
+    assert {"a'; touch pwned; '", "b\nc", "$(touch pwned2)"} <= set(recorded["changes"])
+    assert any(name.startswith("d") and name != "d" for name in recorded["changes"])
+    assert repo.box is not None
+    assert not {"pwned", "pwned2"} & set(repo.box.exec("ls -A").stdout.split())
+
+
 def test_a_cli_that_fails_claims_nothing_and_is_graded(repo: RepoEnv) -> None:
     agent = shell_agent("undertow-exec 'ls' > /dev/null; echo 'cannot go on' >&2; exit 3")
     trajectory = rollout(repo, agent, KEY)
