@@ -75,7 +75,8 @@ EXTERNAL_AGENTS = {
     "model, api_base (its model calls metered), call_timeout",
     "cli": "a coding-agent CLI run inside the repository envs' sandbox, owning its loop; its "
     "commands (through shims) and direct file changes are the steps; options: command, files, "
-    "env, model, api_base (its model calls metered), call_timeout, exit_confidence",
+    "env, model, api_base (its model calls metered), call_timeout, exit_confidence, "
+    "stop_grace, model_calls_per_step",
 }
 
 

@@ -258,6 +258,34 @@ def test_a_runaway_cli_is_stopped_at_its_limit_and_leaves_no_process(
         assert [pid for pid in pids if alive(pid)] == []
 
 
+THINKER = """
+import json, os, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+body = json.dumps({"model": "any", "messages": [{"role": "user", "content": "think " * 100}]})
+while True:
+    opener.open(urllib.request.Request(
+        os.environ["OPENAI_BASE_URL"] + "/chat/completions", data=body.encode(),
+        headers={"Authorization": "Bearer " + os.environ["OPENAI_API_KEY"],
+                 "Content-Type": "application/json"},
+    )).read()
+"""
+
+
+def test_a_cli_that_only_thinks_is_stopped_by_the_token_limit(repo: RepoEnv) -> None:
+    with FakeLLMServer(by_turn([Reply(content="Hmm.")])) as server:
+        agent = script_agent(server, command=["python3", "-c", THINKER], model_calls_per_step=3)
+        trajectory = rollout(repo, agent, KEY, limits=Limits(max_tokens=1000))
+        agent.close()
+        calls = len(server.log.requests)
+    assert trajectory.status is EpisodeStatus.TRUNCATED, trajectory.error
+    assert set(sources(trajectory)) == {"model_calls"}
+    tokens = [step.usage.prompt_tokens + step.usage.completion_tokens for step in trajectory.steps]
+    assert sum(tokens[:-1]) < 1000 <= sum(tokens)  # stopped at the first step over the limit
+    assert calls == 3 * len(trajectory.steps)  # and it made no call after that step
+    first = trajectory.steps[0].action
+    assert first is not None and "made 3 model calls without a command" in first.args["command"]
+
+
 def test_a_cli_still_thinking_at_the_wall_time_is_truncated(repo: RepoEnv) -> None:
     agent = shell_agent("echo draft > notes.txt; sleep 600")
     trajectory = rollout(repo, agent, KEY, limits=Limits(wall_seconds=10))
@@ -369,6 +397,14 @@ def test_an_adversarial_cli_reads_no_hidden_test_forges_no_verdict_and_leaves_no
     assert living == "0\n"
 
 
+def test_a_cli_that_is_not_in_the_sandbox_errors_its_episode_saying_so(repo: RepoEnv) -> None:
+    agent = CLIAgent(["no-such-cli", "--yes"])
+    trajectory = rollout(repo, agent, KEY)
+    agent.close()
+    assert trajectory.status is EpisodeStatus.ERRORED
+    assert "no 'no-such-cli' on the sandbox's PATH" in (trajectory.error or "")
+
+
 def test_the_cli_agent_needs_an_env_with_a_sandbox() -> None:
     env = HelpdeskEnv(days=1, tickets_per_day=2)
     agent = shell_agent("true")
@@ -385,6 +421,8 @@ def test_the_cli_agent_needs_an_env_with_a_sandbox() -> None:
         ({"command": "x", "files": {"a": "/nonexistent/a.sh"}}, "no such file /nonexistent/a.sh"),
         ({"command": "x", "exit_confidence": 2}, "exit_confidence must be between 0 and 1"),
         ({"command": "x", "call_timeout": 0}, "must be > 0"),
+        ({"command": "x", "model_calls_per_step": 0}, "model_calls_per_step must be at least 1"),
+        ({"command": "x", "model_calls_per_step": 2.5}, "must be a whole number"),
     ],
 )
 def test_bad_options_are_refused_with_the_reason(options: dict[str, Any], message: str) -> None:

@@ -272,6 +272,35 @@ def test_the_relay_answers_only_the_sessions_key_and_stays_up_under_a_flood(
     assert sandbox.read_file("after") == "still served\n"
 
 
+ABSOLUTE_TARGET = """
+import socket, sys
+host, port = sys.argv[1].split("//")[1].split(":")
+for target in ("http://evil.example/v1/chat/completions?x=1", "//evil.example/v1/models"):
+    connection = socket.create_connection((host, int(port)))
+    connection.sendall(f"POST {target} HTTP/1.1\\r\\nAuthorization: Bearer {sys.argv[2]}\\r\\n"
+                       "Content-Length: 2\\r\\n\\r\\n{}".encode())
+    print(connection.recv(1000).split()[1].decode())
+"""
+
+
+def test_a_model_call_names_no_host_but_the_proxy(sandbox: WorkerSandbox) -> None:
+    """A request target with a host of its own reaches the host as its path only (and a
+    ``//host/...`` one is a path of the relay's, none it serves)."""
+    session = start(
+        sandbox,
+        """python3 "$UNDERTOW_CLI_DIR/files/target.py" "$UNDERTOW_CLI_URL" {KEY} > codes""".replace(
+            "{KEY}", KEY
+        ),
+        files={"target.py": ABSOLUTE_TARGET.encode()},
+        model=True,
+    )
+    event = next_event(session)
+    assert (event["kind"], event["path"]) == ("model", "/v1/chat/completions?x=1"), event
+    session.reply(event["id"], b"{}", 200)
+    assert next_event(session)["kind"] == "exit"  # "//evil.example/v1/models" is no model path
+    assert sandbox.read_file("codes") == "200\n404\n"
+
+
 PEER_PROBE = """
 import sys, urllib.error, urllib.request
 request = urllib.request.Request(sys.argv[1] + "/undertow/exec", data=b'{"command": "true"}',

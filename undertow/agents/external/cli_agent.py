@@ -11,6 +11,9 @@ sandbox's agent user, and records what it can observe of it as the episode's ste
   call, command or exit) by comparing the workspace with its state after the last step, and are
   recorded as a step of their own: a ``run`` of the no-op ``:`` naming the files, with the
   changes in the step's ``extra``, so the env diffs and grades them like any change;
+- model calls are steps only through what they lead to; but a CLI that makes
+  ``model_calls_per_step`` of them without a step gets a step of its own (a no-op ``run``), so
+  that the suite's token and cost limits stop a CLI that only thinks;
 - when the CLI exits, the episode is finished for it (``finish``, with ``exit_confidence`` for
   exit code 0 and 0 otherwise, its output's end as the report).
 
@@ -102,6 +105,7 @@ class CLIAgent:
         call_timeout: float = 300.0,
         exit_confidence: float = 1.0,
         stop_grace: float = 2.0,
+        model_calls_per_step: int = 20,
     ) -> None:
         """``command``: argv, or one string run by ``/bin/sh -c``, inside the sandbox, with
         placeholders ``{workdir}``, ``{files}``, ``{task_file}``, ``{cli_dir}``, ``{base_url}``.
@@ -110,7 +114,9 @@ class CLIAgent:
         litellm string), ``api_base``, ``api_key``, ``model_timeout``: where the metering
         proxy forwards its model calls. ``call_timeout``: seconds the CLI may go without a
         request (a command, a tool call, a model call) before the episode errors.
-        ``exit_confidence``: the confidence its exit with code 0 claims."""
+        ``exit_confidence``: the confidence its exit with code 0 claims.
+        ``model_calls_per_step``: model calls it may make without a step before they are
+        recorded as one (so that the token and cost limits apply between its commands)."""
         argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         if not argv or not all(isinstance(part, str) and part for part in argv):
             raise ValueError("command must be a non-empty list of strings (or one string)")
@@ -118,6 +124,10 @@ class CLIAgent:
             raise ValueError("call_timeout, stop_grace and model_timeout must be > 0")
         if not 0.0 <= exit_confidence <= 1.0:
             raise ValueError("exit_confidence must be between 0 and 1")
+        if isinstance(model_calls_per_step, bool) or not isinstance(model_calls_per_step, int):
+            raise ValueError("model_calls_per_step must be a whole number")
+        if model_calls_per_step < 1:
+            raise ValueError("model_calls_per_step must be at least 1")
         self.files = {str(name): Path(path) for name, path in (files or {}).items()}
         missing = [str(path) for path in self.files.values() if not path.is_file()]
         if missing:
@@ -128,6 +138,7 @@ class CLIAgent:
         self.call_timeout = call_timeout
         self.exit_confidence = exit_confidence
         self.stop_grace = stop_grace
+        self.model_calls_per_step = model_calls_per_step
         self.meter = Meter()
         self.model_calls: list[list[MeteredCall]] = []
         """Per step, the model calls that led to it (with each one's seconds)."""
@@ -148,6 +159,8 @@ class CLIAgent:
         self._notes: list[str] = []
         self._usage = Usage()
         self._extra: dict[str, Any] = {}
+        self._thinking = 0
+        """Model calls since the last step."""
 
     # ---- the episode --------------------------------------------------------------------------
 
@@ -207,6 +220,9 @@ class CLIAgent:
             if kind == "model":
                 self._thaw()
                 self._forward(event)
+                self._thinking += 1
+                if self._thinking >= self.model_calls_per_step:
+                    return self._observed("model_calls", self._changes())
                 continue
             if kind == "exit":
                 return self._finish(event)
@@ -323,6 +339,7 @@ class CLIAgent:
         """Return ``action`` as the step, with the model calls that led to it."""
         self._usage, calls = self.meter.take()
         self.model_calls.append(calls)
+        self._thinking = 0
         record: dict[str, Any] = {"source": source, **seen}
         if calls:
             record["model_calls"] = [
@@ -340,16 +357,21 @@ class CLIAgent:
         return action
 
     def _observed(self, source: str, changes: dict[str, str]) -> dict[str, Any]:
-        """A step of the changes the CLI made directly (a no-op ``run`` naming them), or of
-        the time running out: the env diffs the workspace after it, like after any command."""
+        """A step of the changes the CLI made directly (a no-op ``run`` naming them), of the
+        time running out, or of model calls without a command: the env diffs the workspace
+        after it, like after any command."""
         listed = list(changes.items())[:NAMED_CHANGES]
         named = ", ".join(f"{path} ({kind})" for path, kind in listed)
         if len(changes) > NAMED_CHANGES:
             named += f" and {len(changes) - NAMED_CHANGES} more"
-        if source == "time_up":
-            text = "the episode's time is up" + (f"; changed directly: {named}" if named else "")
-        else:
+        reason = {
+            "time_up": "the episode's time is up",
+            "model_calls": f"the CLI made {self._thinking} model calls without a command",
+        }.get(source)
+        if reason is None:
             text = f"the CLI changed files directly: {named}"
+        else:
+            text = reason + (f"; changed directly: {named}" if named else "")
         recorded = dict(list(changes.items())[:RECORDED_CHANGES])
         seen: dict[str, Any] = {"changes": recorded} if changes else {}
         if len(changes) > RECORDED_CHANGES:

@@ -287,6 +287,19 @@ class Session:
         task = self.w.text(request.get("task", ""), "the task")
         self._write(self._path("task.md"), task.encode(), 0o644)
 
+    def _program(self, name: str) -> str:
+        """``name`` on the sandbox's PATH (never the shims'), where the CLI's user may run it."""
+        for folder in self.config.base_env.get("PATH", "/usr/bin:/bin").split(":"):
+            candidate = os.path.join(folder or ".", name)
+            if self.uid is not None:
+                if _runnable_by_anyone(os.path.realpath(candidate)):
+                    return candidate
+            elif os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+                return candidate
+        raise self.w.RequestError(
+            "io", f"cannot start the CLI: no {name!r} on the sandbox's PATH that its user may run"
+        )
+
     def _python(self) -> str:
         """A python3 on the sandbox's PATH that any user may run (the shims' interpreter)."""
         folders = self.config.base_env.get("PATH", "/usr/bin:/bin").split(":")
@@ -357,12 +370,7 @@ class Session:
                 part = part.replace(placeholder, value)
             command.append(part)
         if "/" not in command[0]:  # the sandbox's own program, not the shim of that name
-            found = shutil.which(command[0], path=self.config.base_env.get("PATH", "/usr/bin:/bin"))
-            if found is None:
-                raise self.w.RequestError(
-                    "io", f"cannot start the CLI: no {command[0]!r} on the sandbox's PATH"
-                )
-            command[0] = found
+            command[0] = self._program(command[0])
         environment = self._environment(request)
         log = os.open(self._path("cli.log"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         try:
@@ -650,7 +658,7 @@ class Session:
             return {
                 "kind": "model",
                 "method": handler.command,
-                "path": handler.path,
+                "path": _origin_form(handler.path),
                 "content_type": handler.headers.get("Content-Type", "application/json"),
                 "body": base64.b64encode(body).decode("ascii"),
             }
@@ -756,6 +764,13 @@ class Session:
                 self.process.wait(timeout=KILL_SECONDS)
         self.w.WATCHED.discard(self.process.pid)
         return {"exit_code": self.exit_code(), "output": self.output_tail(), "killed": stayed}
+
+
+def _origin_form(target: str) -> str:
+    """The path and query of a request target (an absolute ``http://host/...`` or ``//host``
+    target names no other host: the host forwards to its own proxy only)."""
+    parts = urlsplit(target)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _number(value: Any) -> bool:
