@@ -7,6 +7,7 @@ silent or outlives the wall time ends its episode as the limits say, and leaves 
 from __future__ import annotations
 
 import shlex
+import socket
 import textwrap
 import time
 from collections.abc import Iterator
@@ -139,6 +140,21 @@ def test_a_shell_script_cli_agent_is_graded_with_its_tokens_per_step(repo: RepoE
     assert [len(calls) for calls in agent.model_calls] == [1, 1, 1, 1]
     assert {request["model"] for request in server.log.requests} == {"fake"}
     assert agent.stopped["exit_code"] == 0 and "done after 3 turns" in agent.stopped["output"]
+
+
+def test_one_agent_plays_episodes_in_turn_each_with_its_own_cli_and_proxy(repo: RepoEnv) -> None:
+    replies = [Reply(tool="run", args={"command": "ls"}), Reply(content="Done.")]
+    with FakeLLMServer(by_turn(replies)) as server:
+        agent = script_agent(server)
+        first = rollout(repo, agent, KEY)
+        assert agent._proxy is not None
+        earlier_proxy = agent._proxy.port
+        second = rollout(repo, agent, KEY)
+        agent.close()
+    assert [sources(t) for t in (first, second)] == [["shim", "exit"]] * 2
+    assert len(server.log.requests) == 4
+    with pytest.raises(OSError):  # the first episode's proxy was stopped with its CLI
+        socket.create_connection(("127.0.0.1", earlier_proxy), timeout=5).close()
 
 
 def test_the_docs_suite_runs_and_resumes_from_the_command_line(

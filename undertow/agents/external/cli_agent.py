@@ -178,7 +178,7 @@ class CLIAgent:
         seed: int,
         plan: list[PlanItem] | None = None,
     ) -> None:
-        self._stop()
+        self.close()  # an earlier episode's CLI and proxy, if this agent played one
         if self._sandbox is None:
             raise ExternalAgentError(
                 "the cli agent runs inside an environment's sandbox, and this one has none: "
