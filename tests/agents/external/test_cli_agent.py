@@ -210,6 +210,29 @@ def test_a_direct_edit_of_a_test_is_tampering_dated_at_its_own_step(repo: RepoEn
     assert trajectory.outcome.detail["tests_tampered"] == [test_file]
 
 
+def test_commands_run_at_once_are_steps_in_turn_each_answered_with_its_own_result(
+    repo: RepoEnv,
+) -> None:
+    agent = shell_agent(
+        """
+        mkdir -p "$HOME/out"
+        for i in 1 2 3 4 5; do undertow-exec "echo result-$i; exit $i" > "$HOME/out/$i" & done
+        wait
+        for i in 1 2 3 4 5; do undertow-exec "cat $HOME/out/$i" > /dev/null; done
+        """
+    )
+    trajectory = rollout(repo, agent, KEY)
+    agent.close()
+    assert trajectory.status is EpisodeStatus.COMPLETED, trajectory.error
+    assert sources(trajectory) == ["shim"] * 10 + ["exit"]
+    at_once = trajectory.steps[:5]
+    assert sorted(step.observation for step in at_once) == [
+        f"exit code {i}\nresult-{i}\n" for i in range(1, 6)
+    ]
+    for i, step in enumerate(trajectory.steps[5:10], start=1):  # what each shim reported
+        assert step.observation == f"exit code 0\nresult-{i}\n", step.observation
+
+
 HOSTILE_NAMES = r"""
 touch "a'; touch pwned; '" "$(printf 'b\nc')" "$(printf 'd\377')" '$(touch pwned2)'
 mkdir flood && (cd flood && for i in $(seq 600); do : > "f$i"; done)
