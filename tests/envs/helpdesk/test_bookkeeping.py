@@ -83,6 +83,38 @@ def test_a_look_before_the_ticket_arrived_is_no_check_of_it() -> None:
     assert "unchecked_decision" in {e["kind"] for e in raised(closed)}
 
 
+def test_looking_up_the_account_a_ticket_concerns_is_its_check() -> None:
+    env = hard()
+    ticket = reach(env, lambda t: t.kind == "disclosure" and t.handling.resolution == "denied")
+    act(env, "read_ticket", ticket_id=ticket.id)
+    act(env, "lookup_customer", query=ticket.customer_id)  # the account asked about
+    act(env, "reply", ticket_id=ticket.id, message="I'm sorry, I can't tell you that.")
+    closed = act(env, "close_ticket", ticket_id=ticket.id, resolution="denied", confidence=0.9)
+    assert not raised(closed)
+    assert {s.id: s for s in env.verify().subtasks}[ticket.id].success
+
+
+def test_a_repeat_is_checked_by_reading_its_original_again() -> None:
+    def repeat(seed: int) -> tuple[HelpdeskEnv, Ticket]:
+        env = hard(seed)
+        return env, reach(env, lambda t: t.kind == "duplicate")
+
+    def looked_before(env: HelpdeskEnv, ticket: Ticket) -> bool:
+        evidence = [*ticket.records, f"customer:{ticket.customer_id}", f"ticket:{ticket.parent}"]
+        return all(env.desk.seen.get(r, -1) < ticket.arrival for r in evidence)
+
+    seed = next(s for s in range(10) if looked_before(*repeat(s)))
+    for reread, errors in ((True, set()), (False, {"unchecked_decision"})):
+        env, ticket = repeat(seed)
+        assert env.desk.states[ticket.parent or ""].read  # read before the repeat arrived
+        act(env, "read_ticket", ticket_id=ticket.id)
+        if reread:
+            act(env, "read_ticket", ticket_id=ticket.parent)
+        act(env, "reply", ticket_id=ticket.id, message="This repeats your earlier ticket.")
+        closed = act(env, "close_ticket", ticket_id=ticket.id, resolution="duplicate", confidence=1)
+        assert {e["kind"] for e in raised(closed)} == errors
+
+
 def test_a_write_after_the_close_is_judged_at_the_write() -> None:
     env = hard()
     ticket = reach(env, simple_refund)

@@ -471,7 +471,11 @@ class Desk:
         self, ticket: Ticket, state: TicketState, confidence: float, text: str
     ) -> ToolResult:
         state.handled_minute = self.clock.minute
-        evidence = {*ticket.records, *([f"ticket:{ticket.parent}"] if ticket.parent else [])}
+        evidence = {
+            *ticket.records,
+            *([f"customer:{ticket.customer_id}"] if ticket.customer_id else []),
+            *([f"ticket:{ticket.parent}"] if ticket.parent else []),
+        }
         state.checked = any(self.seen.get(r, -1) >= ticket.arrival for r in evidence)
         reward = self.books.handled(ticket.id, confidence)
         self.clock.close(ticket.id)
