@@ -30,7 +30,7 @@ def test_perturbed_policy_says_the_same_numbers() -> None:
 
 def test_the_response_times_written_are_the_tiers() -> None:
     hard = policy_document(policy_sections(Rules(sla=dict(SLA_HARD))))
-    assert "urgent 1 h, high 3 h, normal 8 h, low 24 h" in hard
+    assert "urgent 45 min, high 2 h, normal 4 h, low 24 h" in hard
 
 
 def test_an_amendment_applies_from_its_start() -> None:

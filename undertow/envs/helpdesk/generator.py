@@ -249,7 +249,7 @@ class _Generator(Dependents):
         by_id = {t.id: t for t in self.tickets}
         for _ in range(400):
             self.tickets.sort(key=lambda t: t.arrival)
-            _, finish = schedule(self.tickets, self.tier.sla, self.customers)
+            _, finish = schedule(self.tickets, self.tier.sla, self.customers, self.tier.minutes)
             late = [
                 t
                 for t in self.tickets
@@ -274,7 +274,7 @@ class _Generator(Dependents):
                     parent.priority = "urgent"
                     ticket.condition = ()
         self.tickets.sort(key=lambda t: t.arrival)
-        overdue = fifo_late(self.tickets, self.tier.sla, self.customers)
+        overdue = fifo_late(self.tickets, self.tier.sla, self.customers, self.tier.minutes)
         if self.tier.bursts and not overdue:
             overdue = self._priority_trap(slack)
         for ticket in self.tickets:
@@ -290,12 +290,12 @@ class _Generator(Dependents):
                 continue
             before = ticket.priority
             ticket.priority = "urgent"
-            _, finish = schedule(self.tickets, sla, self.customers)
+            _, finish = schedule(self.tickets, sla, self.customers, self.tier.minutes)
             on_time = all(
                 finish[t.id] <= deadline(t, sla) - slack[t.priority] or t.priority == "low"
                 for t in self.tickets
             )
-            late = fifo_late(self.tickets, sla, self.customers)
+            late = fifo_late(self.tickets, sla, self.customers, self.tier.minutes)
             if on_time and late:
                 return late
             ticket.priority = before

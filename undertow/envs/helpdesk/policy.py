@@ -19,8 +19,8 @@ REFUND_WINDOW_DAYS = {"standard": 14, "silver": 30, "gold": 60}
 VERIFY_ABOVE_CENTS = 20_000
 """Refunds above this amount (and every address change) need the customer's verification code."""
 SLA_EASY = {"urgent": 120, "high": 480, "normal": 1440, "low": 4320}
-SLA_HARD = {"urgent": 60, "high": 180, "normal": 480, "low": 1440}
-SLA_HARDER = {"urgent": 45, "high": 120, "normal": 360, "low": 960}
+SLA_HARD = {"urgent": 45, "high": 120, "normal": 240, "low": 1440}
+SLA_HARDER = {"urgent": 30, "high": 90, "normal": 180, "low": 960}
 """Minutes from a ticket's arrival to its closing (or escalation) each priority allows."""
 RESOLUTIONS = ("resolved", "denied", "duplicate")
 

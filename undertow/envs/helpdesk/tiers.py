@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from undertow.envs.helpdesk.clock import MINUTES, MINUTES_HARD
 from undertow.envs.helpdesk.policy import SLA_EASY, SLA_HARD, SLA_HARDER
 
 PRIORITIES = {"urgent": 1, "high": 2, "normal": 5, "low": 2}
@@ -56,6 +57,8 @@ class Tier:
     boundary: float = 0.0
     """Chance that a refund sits exactly on (or one day past) its window's edge."""
     max_total_cents: int = 45_000
+    minutes: Mapping[str, int] = field(default_factory=lambda: dict(MINUTES))
+    """Simulated minutes each action takes."""
 
     @property
     def required(self) -> set[str]:
@@ -86,12 +89,13 @@ HARD = Tier(
     wrong_code=0.3,
     convincing_fraud=True,
     lies=True,
-    answer_delay=(10, 40),
+    answer_delay=(5, 20),
     bursts=True,
     amendment=True,
     sla=dict(SLA_HARD),
     graded_sla=True,
     boundary=0.5,
+    minutes=dict(MINUTES_HARD),
 )
 TIERS: dict[int, Tier] = {
     0: Tier(quotas={}, code_in_body=1.0, max_total_cents=18_000),
