@@ -229,7 +229,9 @@ def test_accepting_the_chargeback_after_a_refused_refund_puts_the_refund_right()
     act(env, "read_ticket", ticket_id=dispute.id)
     act(env, "lookup_order", order_id=order)
     accepted = act(env, "answer_chargeback", order_id=order, decision="accept")
-    assert resolved(accepted) == [refund_error.id]
+    put_right = {e.id: e for e in env.ledger.errors() if e.id in resolved(accepted)}
+    assert refund_error.id in put_right  # and what a follow-up inherited from it, if any
+    assert {(e.kind, e.object) for e in put_right.values()} == {("wrong_refund", f"order:{order}")}
     act(env, "reply", ticket_id=dispute.id, message="We accept.")
     done = act(env, "close_ticket", ticket_id=dispute.id, resolution="resolved", confidence=0.9)
     assert not raised(done)
@@ -302,7 +304,9 @@ def test_a_repeat_closed_before_its_original_is_carried_out_is_right() -> None:
     reach(env, lambda t: t.id == original.id)
     act(env, "list_queue", wait_until=clock_text(repeat.arrival))
     for action in [*plan[repeat.id].actions, *plan[original.id].actions]:
-        assert not raised(act(env, action.tool, **action.args)), action
+        # out of the plan's order, another ticket may go late: that is not the repeat's error
+        errors = raised(act(env, action.tool, **action.args))
+        assert all(e["kind"] == "sla_breach" for e in errors), action
 
 
 def test_collateral_write_is_an_error_until_undone(small_env: HelpdeskEnv) -> None:

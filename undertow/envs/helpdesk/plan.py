@@ -218,6 +218,26 @@ def fifo_late(
     return {t.id for t in tickets if finish[t.id] > deadline(t, sla)}
 
 
+def late_if_slower(
+    tickets: Sequence[Ticket],
+    sla: Mapping[str, int],
+    customers: Mapping[str, Customer],
+    minutes: Mapping[str, int],
+    extra: int,
+) -> set[str]:
+    """The tickets a desk would leave late that works in the plan's way (earliest deadline
+    first) and, unlike the plan, on other tickets while a customer answers (a ticket's time
+    counted without the answer's), but spends ``extra`` minutes more on each ticket (a lookup
+    or a policy search it did not need)."""
+    durations = {
+        t.id: minutes_needed + extra - (t.answer_delay if t.correct.asks_code else 0)
+        for t in tickets
+        for minutes_needed in [duration(way_steps(t, t.correct, customers), minutes)]
+    }
+    _, finish = _play(tickets, durations, "edf", sla)
+    return {t.id for t in tickets if finish[t.id] > deadline(t, sla)}
+
+
 def reference_plan(world: World) -> list[PlanItem]:
     """Every ticket in the order a competent desk works them, then finishing."""
     minutes = TIERS[world.difficulty].minutes
