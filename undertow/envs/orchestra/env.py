@@ -172,7 +172,7 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
         self.provenance = Provenance(world, self.actors)
         if self._index is not None:
             self._index.close()
-        self._index = DocumentIndex(world.documents)
+        self._index = DocumentIndex(world.documents, withhold_values=world.tier == "hard")
         self.bearing: dict[Fact, list[str]] = {}
         """Fact -> the questions whose true answer needs it."""
         for question in world.questions:
@@ -353,7 +353,10 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
                 restricted = " (restricted)" if document.restricted else ""
                 lines.append(f"{document.id} {label} {document.title}{restricted}")
             else:
-                lines.append(f"{document.id} {document.title}\n    {hit.snippet}")
+                title = self.index.titles[document.id]
+                lines.append(
+                    f"{document.id} {title} ({document.source}, {document.date})\n    {hit.snippet}"
+                )
         return ToolResult("\n".join(lines), {"documents": [hit.doc_id for hit in hits]})
 
     def _read_document(self, doc_id: str, token: str = "") -> ToolResult:
