@@ -1,3 +1,4 @@
+import math
 import re
 
 import pytest
@@ -100,6 +101,23 @@ def test_the_hard_tier_is_large_multi_hop_and_split_into_desks(seed: int) -> Non
     ]
     assert len(two_desks) >= len(chains) // 2
     assert world.reads is not None and world.holder == world.desk_of("dataroom")
+    # Each worker can afford its share of the plan's reads, and (but for the data room's
+    # holder) not every document that bears on the questions at its desk: what to read must
+    # be chosen.
+    needed = {fact for q in world.questions for fact in q.facts}
+    for worker in world.workers:
+        desk = [d for d in world.documents if d.collection in world.desks[worker]]
+        planned = sum(
+            world.documents_by_id[d].collection in world.desks[worker]
+            for q in world.questions
+            for d in world.question_docs(q)
+        )
+        bearing = [
+            d for d in desk if any((c, a) in needed for c, a, _ in (*d.states, *d.announced))
+        ]
+        assert planned < world.reads[worker] <= math.ceil(1.2 * planned) + 2
+        if worker != world.holder:  # the data room is small: its letters are the choice
+            assert world.reads[worker] < len(bearing)
     # Look-alike companies share a first word with a company asked about.
     firsts = [c.split(" ")[0] for c in world.companies]
     assert any(firsts.count(f) > 1 for f in firsts)

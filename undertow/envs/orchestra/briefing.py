@@ -75,14 +75,18 @@ def orchestrator_briefing(world: World) -> str:
             "workers' reported findings."
         )
     else:
-        desks = "\n".join(f"- {w}: {_desk(world, w)}" for w in world.workers)
+        desks = "\n".join(
+            f"- {w}: {_desk(world, w)} (reads at most {world.budget(w)} documents)"
+            for w in world.workers
+        )
         team = (
             "You are the orchestrator of a research team with workers, each with its own desk "
             f"of the document store:\n{desks}\n"
         )
         how = (
-            f"Each worker can search and read only its own desk, and read at most "
-            f"{world.reads} documents in all. Only workers search and read. Delegate questions, "
+            "Each worker can search and read only its own desk, and read no more documents "
+            "than its budget (searching is free), so plan who reads what. Only workers search "
+            "and read. Delegate questions, "
             "or the parts of them, to the workers whose desks hold what they need (delegate, "
             "or send_message); some questions need several desks: combine their findings. "
             "Workers' reports arrive as messages (read_inbox shows them all). Give each answer "
@@ -111,7 +115,8 @@ def worker_briefing(world: World, worker: str) -> str:
         text = (
             f"You are {worker} in a research team led by the orchestrator. Your desk: "
             f"{_desk(world, worker)}. You can search and read only your desk, and read at most "
-            f"{world.reads} documents in all, so choose what to read from the search results. "
+            f"{world.budget(worker)} documents in all, so choose what to read from the search "
+            "results. "
             "The orchestrator gives you work (read_inbox); "
             + (f"the other desks are {others}; you may message their workers. " if others else "")
             + "Search (search_documents), read (read_document), then report each fact you "

@@ -373,9 +373,10 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
         if document.restricted and token.strip() != world.token:
             raise ActionError(f"{document.id} is in the data room: pass your data-room token")
         read = self.reads[actor]
-        if world.reads is not None and document.id not in read and len(read) >= world.reads:
+        budget = world.budget(actor)
+        if budget is not None and document.id not in read and len(read) >= budget:
             raise ActionError(
-                f"you have read your {world.reads} documents; report what you have, or ask "
+                f"you have read your {budget} documents; report what you have, or ask "
                 "another worker"
             )
         read.add(document.id)
@@ -384,7 +385,7 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
         for company, attribute, _ in (*document.states, *document.past):
             for question_id in self.bearing.get((company, attribute), ()):
                 self._worked(question_id, f"{actor} read {document.id}")
-        left = "" if world.reads is None else f"\n\n[{world.reads - len(read)} reads left]"
+        left = "" if budget is None else f"\n\n[{budget - len(read)} reads left]"
         return ToolResult(document.text + left, {"doc_id": document.id})
 
     def _report(self, findings: list[dict[str, Any]], note: str = "") -> ToolResult:
@@ -637,7 +638,7 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
             "submitted": self.ended,
         }
         if world.reads is not None:
-            probes["reads_left"] = {w: world.reads - len(self.reads[w]) for w in world.workers}
+            probes["reads_left"] = {w: world.reads[w] - len(self.reads[w]) for w in world.workers}
         return probes
 
     def _verify(self) -> Outcome:

@@ -30,8 +30,9 @@ of the company that owns X), comparisons of two companies. No two questions shar
 
 The store is split into desks (registry and annual reports; news agencies and the web; the
 data room), one per worker, so that no worker can answer the chains and cross-desk changes
-alone, and each worker may read a limited number of documents (two and a half times what
-the reference plan reads at the busiest desk).
+alone, and each worker may read a limited number of documents: a little more than what the
+reference plan reads at its own desk (``_read_budget``), so that reading every candidate is
+out of reach and the orchestrator must plan who reads what.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class Level:
     profiles: float
     """Chance that a company has a news profile (more documents stating its facts)."""
     reads_factor: float
-    """Reads per worker, as a multiple of the reference plan's reads at its busiest desk."""
+    """Reads per worker, as a multiple of the reference plan's reads at its own desk."""
 
     def scaled(self, entities: int) -> Level:
         ratio = entities / self.entities
@@ -105,7 +106,7 @@ LEVELS = {
         forum=3,
         pending=3,
         profiles=0.5,
-        reads_factor=1.5,
+        reads_factor=1.2,
     ),
     4: Level(
         entities=24,
@@ -117,7 +118,7 @@ LEVELS = {
         forum=5,
         pending=5,
         profiles=0.6,
-        reads_factor=1.25,
+        reads_factor=1.1,
     ),
 }
 MAX_ENTITIES = 24
@@ -134,6 +135,8 @@ DESKS: dict[int, tuple[tuple[str, ...], ...]] = {
 }
 """Desks by number of workers; beyond five, the five-way split repeats."""
 CODE_PREFIXES = ("IR", "REF")
+READ_SLACK = 2
+"""Reads each worker has beyond its share of the reference plan's (see ``_read_budget``)."""
 
 
 @dataclass
@@ -918,14 +921,20 @@ def _stale(draft: _Draft, companies: dict[str, _Company]) -> bool:
     )
 
 
-def _read_budget(world: World, factor: float) -> int:
-    """Reads per worker: ``factor`` times the reference plan's reads at its busiest desk."""
-    planned: dict[str, int] = dict.fromkeys(world.workers, 0)
+def _read_budget(world: World, factor: float) -> dict[str, int]:
+    """Reads per worker: ``factor`` times what the reference plan reads at the worker's own
+    desk, and ``READ_SLACK`` more (a wrong turn put right), so that a desk's worker can
+    afford about one read per fact its desk answers, and not every document that might."""
+    planned: dict[tuple[str, ...], int] = {}
     for question in world.questions:
         for document_id in world.question_docs(question):
             collection = world.documents_by_id[document_id].collection
-            planned[world.desk_of(collection) or world.workers[0]] += 1
-    return max(4, math.ceil(factor * max(planned.values())))
+            desk = world.desks[world.desk_of(collection) or world.workers[0]]
+            planned[desk] = planned.get(desk, 0) + 1
+    return {
+        worker: math.ceil(factor * planned.get(world.desks[worker], 0)) + READ_SLACK
+        for worker in world.workers
+    }
 
 
 def generate(

@@ -166,8 +166,8 @@ class World:
     """Fact -> the document the rules pick as stating its true value."""
     desks: dict[str, tuple[str, ...]]
     """Worker -> the collections it can search and read."""
-    reads: int | None
-    """Documents each worker may read (None: no limit)."""
+    reads: dict[str, int] | None
+    """Worker -> the documents it may read (None: no limit)."""
     channels: dict[str, str]
     """Actor -> the channel its actions must name as ``actor`` (see ``channels``)."""
     today: str
@@ -191,6 +191,10 @@ class World:
                 if kind in names and value != "none":
                     names[kind].add(value)
         return Vocabulary(names)
+
+    def budget(self, worker: str) -> int | None:
+        """The documents ``worker`` may read (None: no limit)."""
+        return None if self.reads is None else self.reads[worker]
 
     def desk_of(self, collection: str) -> str | None:
         """The first worker whose desk holds ``collection``."""
