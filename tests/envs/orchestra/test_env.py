@@ -595,3 +595,39 @@ def test_an_answer_grounded_only_in_a_search_result_is_unsupported(hard: Orchest
     research(hard, worker, fact)  # the read and a report of it: now the answer is grounded
     act(hard, "orchestrator", "answer", question=question.id, value=question.truth, confidence=1)
     assert hard.ledger.open_errors() == [], "the grounded report and answer resolve both"
+
+
+def test_the_newest_document_before_a_change_it_predates_is_outdated() -> None:
+    """The interim trap: reporting what the most recent document says, when a change
+    announced before it has taken effect since, is contamination from an outdated source."""
+
+    def interim(w: World) -> bool:
+        return any(fact_with_interim(w, q) for q in w.questions)
+
+    hard = small_world_with(interim)
+    w = world(hard)
+    question = next(q for q in w.questions if fact_with_interim(w, q))
+    fact, newer = fact_with_interim(w, question)  # type: ignore[misc]
+    reader = w.desk_of(newer.collection)
+    act(hard, reader, "read_document", doc_id=newer.id)
+    act(hard, reader, "report", findings=[finding(*fact, newer.value(*fact), newer.id)])
+    (error,) = hard.ledger.errors()
+    assert error.kind == "worker_contamination" and "outdated" in error.detail
+    research(hard, desk_worker(hard, fact), fact)
+    assert hard.ledger.open_errors() == [], "the announcement, read and reported, puts it right"
+
+
+def fact_with_interim(w: World, question: Question) -> tuple[tuple[str, str], Document] | None:
+    """A fact of the question whose announced change predates a newer document stating the
+    old value, and that document."""
+    for fact in question.facts:
+        truth = w.documents_by_id[w.truth_doc[fact]]
+        for document in w.documents:
+            if (
+                document.reliable
+                and document.date > truth.date
+                and document.value(*fact) not in (None, "none")
+                and not document.restricted
+            ):
+                return fact, document
+    return None

@@ -1,5 +1,6 @@
 import math
 import re
+from datetime import date
 
 import pytest
 
@@ -24,10 +25,10 @@ def test_different_seeds_differ() -> None:
         assert [d.text for d in first.documents] != [d.text for d in second.documents]
 
 
-def newest_reliable(world: World, fact: tuple[str, str]) -> list[str]:
+def in_effect_last(world: World, fact: tuple[str, str]) -> list[str]:
     stating = [d for d in world.documents if d.reliable and d.value(*fact) is not None]
-    latest = max(d.date for d in stating)
-    return [d.id for d in stating if d.date == latest]
+    latest = max(d.in_effect for d in stating)
+    return [d.id for d in stating if d.in_effect == latest]
 
 
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
@@ -40,7 +41,7 @@ def test_each_fact_has_one_true_document_by_the_rules(difficulty: int) -> None:
                 kind = VALUE_KINDS[fact[1]]
                 assert document.reliable
                 assert key(document.value(*fact) or "", kind) == key(world.facts[fact], kind)
-                assert newest_reliable(world, fact) == [document.id], (seed, question.id)
+                assert in_effect_last(world, fact) == [document.id], (seed, question.id)
             assert document.restricted == (question.restricted and fact[1] == "auditor")
 
 
@@ -190,3 +191,33 @@ def test_entities_set_the_horizon_and_scale_the_hazards() -> None:
     )
     assert len(hard_small.questions) < 10 < 30 < len(hard_large.questions)
     assert len(hard_small.documents) < 60 and len(hard_large.documents) > 200
+
+
+def test_a_change_announced_before_a_newer_document_overrides_it_from_its_date() -> None:
+    """The interim trap: a change announced in advance, then a document (newer than the
+    announcement, older than the change, on another desk) still stating the old value. The
+    most recent document is not right; the change that took effect after it is."""
+    found = 0
+    for seed in range(10):
+        world = generate(seed, difficulty=3)
+        for fact in {f for q in world.questions for f in q.facts}:
+            truth = world.documents_by_id[world.truth_doc[fact]]
+            newer = [
+                d
+                for d in world.documents
+                if d.reliable and d.value(*fact) is not None and d.date > truth.date
+            ]
+            if not newer:
+                continue
+            assert truth.hazard in ("announced", "injection") and truth.effective is not None
+            assert all(d.date < truth.effective < "2026-02-01" for d in newer)
+            assert (
+                date.fromisoformat(truth.effective) - date.fromisoformat(truth.date)
+            ).days <= 240
+            former = [v for _, _, v in truth.past] or ["none"]
+            assert all(d.value(*fact) in former for d in newer)
+            assert any(
+                world.desk_of(d.collection) != world.desk_of(truth.collection) for d in newer
+            )
+            found += 1
+    assert found >= 10

@@ -77,6 +77,9 @@ class Level:
     """Changes announced but not yet in effect (on the facts questions need)."""
     profiles: float
     """Chance that a company has a news profile (more documents stating its facts)."""
+    interim: float
+    """Chance that a change announced in advance was announced before a document that still
+    states the old value (newer than the announcement, older than the change)."""
     reads_factor: float
     """Reads per worker, as a multiple of the reference plan's reads at its own desk."""
 
@@ -106,6 +109,7 @@ LEVELS = {
         forum=3,
         pending=3,
         profiles=0.5,
+        interim=0.6,
         reads_factor=1.2,
     ),
     4: Level(
@@ -118,6 +122,7 @@ LEVELS = {
         forum=5,
         pending=5,
         profiles=0.6,
+        interim=0.8,
         reads_factor=1.1,
     ),
 }
@@ -157,6 +162,11 @@ class _Draft:
     hazard: str | None = None
     restricted: bool = False
     injection: Injection | None = None
+    effective: str | None = None
+
+    @property
+    def in_effect(self) -> str:
+        return self.effective or self.date
 
 
 @dataclass
@@ -419,7 +429,7 @@ class _Generator:
         name = company.name
         for attribute in CHANGING:
             history = company.history[attribute]
-            for (_, old), (when, new) in itertools.pairwise(history):
+            for (since, old), (when, new) in itertools.pairwise(history):
                 if attribute == "employees" and when <= "2024-12-31":
                     continue  # the year-end figures are in the annual reports
                 if attribute == "auditor":
@@ -448,7 +458,7 @@ class _Generator:
                         )
                     )
                     continue
-                announced = self._announcement_day((name, attribute), when)
+                announced = self._announcement_day((name, attribute), since, when)
                 if announced is not None and attribute in words.WIRE_PENDING:
                     self._add(self._announcement(company, attribute, old, new, when, announced))
                     continue
@@ -474,14 +484,27 @@ class _Generator:
                 draft.past = [(name, attribute, old)] if old != "none" else []
                 self._add(draft)
 
-    def _announcement_day(self, fact: Fact, when: str) -> str | None:
-        """Half the time, the day a change taking effect on ``when`` was announced: after
-        every earlier document on the fact and before ``when`` (None: reported on the day)."""
-        before = [d.date for d in self._stating(fact) if d.date < when]
-        earliest = date.fromisoformat(max([*before, "2000-01-01"])) + timedelta(days=1)
+    def _announcement_day(self, fact: Fact, since: str, when: str) -> str | None:
+        """The day a change taking effect on ``when`` was announced, while the old value
+        (held from ``since``) still held, or None (reported on the day). With chance
+        ``interim``, where a document on the fact falls in the eight months before ``when``,
+        it is announced before the last of them, which so still states the old value though
+        newer than the announcement (only the change's date, set against that document's,
+        tells which holds now); otherwise, half the time, after every earlier document."""
+        before = [d.date for d in self._stating(fact) if since < d.date < when]
+        low = max(
+            date.fromisoformat(since) + timedelta(days=1),
+            date.fromisoformat(when) - timedelta(days=240),
+        )
+        last = date.fromisoformat(max(before)) if before else low
+        if low < last and self.rng.random() < self.level.interim:
+            return self._day(low.isoformat(), (last - timedelta(days=1)).isoformat())
+        if self.rng.random() < 0.5:
+            return None
         latest = date.fromisoformat(when) - timedelta(days=2)
+        earliest = date.fromisoformat(max([*before, since])) + timedelta(days=1)
         earliest = max(earliest, latest - timedelta(days=60))
-        if self.rng.random() < 0.5 or earliest > latest:
+        if earliest > latest:
             return None
         return self._day(earliest.isoformat(), latest.isoformat())
 
@@ -509,7 +532,7 @@ class _Generator:
             draft = self._wire(company.name, day, template, new=new, old=old, effective=effective)
         draft.states = [(company.name, attribute, new)]
         draft.past = [(company.name, attribute, old)] if old != "none" else []
-        draft.hazard = "announced"
+        draft.hazard, draft.effective = "announced", when
         return draft
 
     def _data_room(self, company: _Company) -> None:
@@ -645,12 +668,17 @@ class _Generator:
 
     def _desk_group(self, fact: Fact) -> tuple[str, ...]:
         """The desk (as three workers have them) of the newest reliable document on ``fact``."""
-        collection = max(self._stating(fact), key=lambda d: d.date).collection
+        collection = self._newest(fact).collection
         return next(desk for desk in DESKS[3] if collection in desk)
 
     def _stating(self, fact: Fact) -> list[_Draft]:
         """The reliable documents stating ``fact`` so far."""
         return self.stating.get(fact, [])
+
+    def _newest(self, fact: Fact) -> _Draft:
+        """The document the rules pick for ``fact`` so far: the one whose values took effect
+        most recently."""
+        return max(self._stating(fact), key=lambda d: d.in_effect)
 
     def _candidates(self, facts: list[Fact], attributes: Collection[str]) -> list[Fact]:
         """The question facts with one of ``attributes``, in random order, unhazarded first."""
@@ -803,7 +831,7 @@ class _Generator:
         each asking for a fake value no other document uses."""
         planted = 0
         for fact in self._candidates(facts, words.INJECTIONS):
-            newest = max(self._stating(fact), key=lambda d: d.date)
+            newest = self._newest(fact)
             if planted == self.level.injection:
                 break
             if newest.kind not in ("annual", "wire") or newest.injection is not None:
@@ -908,6 +936,7 @@ class _Generator:
                     hazard=draft.hazard or ("outdated" if _stale(draft, companies) else None),
                     restricted=draft.restricted,
                     injection=draft.injection,
+                    effective=draft.effective,
                 )
             )
         return documents

@@ -107,6 +107,14 @@ class Document:
     effect by now), ``injection``."""
     restricted: bool = False
     injection: Injection | None = None
+    effective: str | None = None
+    """The ISO date from which what it states holds, where that is not its own date (a change
+    announced in advance and in effect by now: the date the change took effect)."""
+
+    @property
+    def in_effect(self) -> str:
+        """The date from which what it states holds (by the rules, the most recent wins)."""
+        return self.effective or self.date
 
     def value(self, company: str, attribute: str) -> str | None:
         """The value it states for the fact, if it states one."""
@@ -206,7 +214,8 @@ class World:
 
 
 def truth_documents(documents: Sequence[Document], facts: Mapping[Fact, str]) -> dict[Fact, str]:
-    """Fact -> the document the rules pick for it: the most recent reliable one stating it.
+    """Fact -> the document the rules pick for it: the reliable one stating it whose values
+    took effect most recently (its own date, or the date a change it announced took effect).
     Raises AssertionError where that document does not state the fact's true value, or
     another reliable document of the same date states another (generation broke the rules)."""
     stating: dict[Fact, list[Document]] = {}
@@ -217,8 +226,10 @@ def truth_documents(documents: Sequence[Document], facts: Mapping[Fact, str]) ->
     chosen: dict[Fact, str] = {}
     for fact, candidates in stating.items():
         kind = VALUE_KINDS[fact[1]]
-        newest = max(candidates, key=lambda d: d.date)
-        values = {key(d.value(*fact) or "", kind) for d in candidates if d.date == newest.date}
+        newest = max(candidates, key=lambda d: d.in_effect)
+        values = {
+            key(d.value(*fact) or "", kind) for d in candidates if d.in_effect == newest.in_effect
+        }
         if fact in facts and values != {key(facts[fact], kind)}:
             raise AssertionError(f"world generation broke the rules for {fact}: {values}")
         chosen[fact] = newest.id
