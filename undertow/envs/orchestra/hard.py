@@ -77,6 +77,9 @@ class Level:
     """Changes announced but not yet in effect (on the facts questions need)."""
     profiles: float
     """Chance that a company has a news profile (more documents stating its facts)."""
+    superseded: float
+    """Chance that a correction came before a change of the fact it corrects (so the story
+    of the change, not the correction, is right)."""
     interim: float
     """Chance that a change announced in advance was announced before a document that still
     states the old value (newer than the announcement, older than the change)."""
@@ -102,13 +105,14 @@ LEVELS = {
     3: Level(
         entities=16,
         change=0.4,
-        corrections=2,
+        corrections=3,
         false=4,
         injection=3,
         exfiltrate=1,
         forum=3,
         pending=3,
         profiles=0.5,
+        superseded=0.7,
         interim=0.6,
         reads_factor=1.2,
     ),
@@ -122,6 +126,7 @@ LEVELS = {
         forum=5,
         pending=5,
         profiles=0.6,
+        superseded=0.7,
         interim=0.8,
         reads_factor=1.1,
     ),
@@ -693,18 +698,35 @@ class _Generator:
         return chosen
 
     def _corrections(self, facts: list[Fact], companies: dict[str, _Company]) -> None:
-        for fact in self._targets(facts, words.WIRE_CORRECTION, self.level.corrections):
+        """A story with a wrong value, corrected days later by the same agency. With chance
+        ``superseded``, where the fact changed in 2025, both come before the change: the
+        correction gave the value of its day, and the story of the change replaces it."""
+
+        def changed_on(fact: Fact) -> str:
+            return companies[fact[0]].history[fact[1]][-1][0]
+
+        candidates = self._candidates(facts, words.WIRE_CORRECTION)
+        candidates.sort(key=lambda f: (f in self.hazarded, changed_on(f) < "2025-04-01"))
+        targets = candidates[: self.level.corrections]
+        self.hazarded.update(targets)
+        for fact in targets:
             company, attribute = fact
             latest = max(d.date for d in self._stating(fact))
             wrong_day = (
                 date.fromisoformat(max(latest, "2025-11-30"))
                 + timedelta(days=self.rng.randint(3, 30))
             ).isoformat()
+            changed = changed_on(fact)
+            if changed >= "2025-04-01" and self.rng.random() < self.level.superseded:
+                wrong_day = (
+                    date.fromisoformat(changed) - timedelta(days=self.rng.randint(20, 60))
+                ).isoformat()
             fixed_day = (
                 date.fromisoformat(wrong_day) + timedelta(days=self.rng.randint(2, 12))
             ).isoformat()
+            then = companies[company].at(attribute, fixed_day)
             truth = companies[company].now(attribute)
-            wrong = self._value(VALUE_KINDS[attribute], {truth}, fresh=True)
+            wrong = self._value(VALUE_KINDS[attribute], {truth, then}, fresh=True)
             story = self._wire(
                 company, wrong_day, words.WIRE_WRONG[attribute][self.variant], v=wrong
             )
@@ -715,11 +737,11 @@ class _Generator:
                 fixed_day,
                 words.WIRE_CORRECTION[attribute][self.variant],
                 agency=story.source,
-                v=truth,
+                v=then,
                 wrong=wrong,
                 wrong_date=self._written(wrong_day),
             )
-            correction.states, correction.past = [(*fact, truth)], [(company, attribute, wrong)]
+            correction.states, correction.past = [(*fact, then)], [(company, attribute, wrong)]
             self._add(correction)
 
     def _pending(self, facts: list[Fact], companies: dict[str, _Company]) -> None:
