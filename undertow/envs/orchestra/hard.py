@@ -13,10 +13,15 @@ facts the questions need:
 - outdated documents (above), within a desk (two annual reports) and across desks (the
   annual report names the old chief executive; the news desk has the appointment);
 - corrections: a news story with a wrong value, corrected days later by the same agency;
+  and corrections superseded in turn, by the story of a later change of the fact;
 - changes announced in advance: the newest story on a fact names a new chief executive,
   owner or head office from a given date, the old one remaining "until then" — a date still
   to come (the old value holds) or one already past (the new one does): only the date, set
   against today's, tells which;
+- the interim: a change announced before a newer document (usually on another desk: the
+  annual report) that still states the old value, and taking effect after it: the most
+  recent document is not right, the change that took effect since is — only the change's
+  date, set against the newer document's, tells;
 - facts that changed twice (an owner sold on again), so the first story found is stale;
 - false facts with plausible citations: newsletters and journals that sound reliable but are
   not on the rules' list (``according to its latest annual report``), and forum posts;
