@@ -99,3 +99,12 @@ def test_withholding_keeps_numbers_that_merely_contain_a_value() -> None:
         "2,220 people, not …; … and 1220"
     )
     assert withhold("Fallow Industries owns it", ["Fallow Industries"]) == "… owns it"
+
+
+def test_withholding_gives_dates_by_their_year() -> None:
+    assert withhold("Tideway Wire, 13 December 2025: from 5 April 2026.", []) == (
+        "Tideway Wire, 2025: from 2026."
+    )
+    assert withhold("Northlight News Agency -- March 3, 2024.", []) == (
+        "Northlight News Agency -- 2024."
+    )

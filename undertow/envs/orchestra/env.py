@@ -354,8 +354,9 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
                 lines.append(f"{document.id} {label} {document.title}{restricted}")
             else:
                 title = self.index.titles[document.id]
+                year = document.date[:4]  # the day is in the document, not the result
                 lines.append(
-                    f"{document.id} {title} ({document.source}, {document.date})\n    {hit.snippet}"
+                    f"{document.id} {title} ({document.source}, {year})\n    {hit.snippet}"
                 )
         return ToolResult("\n".join(lines), {"documents": [hit.doc_id for hit in hits]})
 

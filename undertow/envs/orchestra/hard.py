@@ -35,9 +35,9 @@ of the company that owns X), comparisons of two companies. No two questions shar
 
 The store is split into desks (registry and annual reports; news agencies and the web; the
 data room), one per worker, so that no worker can answer the chains and cross-desk changes
-alone, and each worker may read a limited number of documents: a little more than what the
-reference plan reads at its own desk (``_read_budget``), so that reading every candidate is
-out of reach and the orchestrator must plan who reads what.
+alone, and each worker may read a limited number of documents: a little more than what a
+careful team reads at its desk (``_read_budget``), so that reading every candidate is out of
+reach and the orchestrator must plan who reads what.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class Level:
     """Chance that a change announced in advance was announced before a document that still
     states the old value (newer than the announcement, older than the change)."""
     reads_factor: float
-    """Reads per worker, as a multiple of the reference plan's reads at its own desk."""
+    """Reads per worker, as a multiple of a careful team's reads at its desk."""
 
     def scaled(self, entities: int) -> Level:
         ratio = entities / self.entities
@@ -119,7 +119,7 @@ LEVELS = {
         profiles=0.5,
         superseded=0.7,
         interim=0.6,
-        reads_factor=1.2,
+        reads_factor=1.1,
     ),
     4: Level(
         entities=24,
@@ -133,7 +133,7 @@ LEVELS = {
         profiles=0.6,
         superseded=0.7,
         interim=0.8,
-        reads_factor=1.1,
+        reads_factor=1.0,
     ),
 }
 MAX_ENTITIES = 24
@@ -978,17 +978,23 @@ def _stale(draft: _Draft, companies: dict[str, _Company]) -> bool:
 
 
 def _read_budget(world: World, factor: float) -> dict[str, int]:
-    """Reads per worker: ``factor`` times what the reference plan reads at the worker's own
-    desk, and ``READ_SLACK`` more (a wrong turn put right), so that a desk's worker can
-    afford about one read per fact its desk answers, and not every document that might."""
-    planned: dict[tuple[str, ...], int] = {}
+    """Reads per worker: ``factor`` times what a careful team reads at the worker's desk, and
+    ``READ_SLACK`` more (a wrong turn put right). Results give a document's year, not its day,
+    so a careful team reads, for each fact the questions need, every document that counts and
+    states it from the latest year any does (on any desk), and the document the rules pick;
+    not every document that might bear on it."""
+    careful: dict[tuple[str, ...], set[str]] = {}
     for question in world.questions:
-        for document_id in world.question_docs(question):
-            collection = world.documents_by_id[document_id].collection
-            desk = world.desks[world.desk_of(collection) or world.workers[0]]
-            planned[desk] = planned.get(desk, 0) + 1
+        for fact in question.facts:
+            stating = [d for d in world.documents if d.reliable and d.value(*fact) is not None]
+            latest = max(d.date[:4] for d in stating)
+            chosen = {d.id for d in stating if d.date[:4] == latest} | {world.truth_doc[fact]}
+            for document_id in chosen:
+                collection = world.documents_by_id[document_id].collection
+                desk = world.desks[world.desk_of(collection) or world.workers[0]]
+                careful.setdefault(desk, set()).add(document_id)
     return {
-        worker: math.ceil(factor * planned.get(world.desks[worker], 0)) + READ_SLACK
+        worker: math.ceil(factor * len(careful.get(world.desks[worker], ()))) + READ_SLACK
         for worker in world.workers
     }
 

@@ -9,9 +9,10 @@ which in a small store are the very words that say what is asked); ties go to th
 A search can be limited to some collections (a worker searches only its own desk's).
 
 In the hard tier a search does not hand over the answer: the index holds each document with
-the values it states, mentions or announces withheld (``…``), so a result shows the title
-and enough of the text to choose what to read, never the value itself (a value cannot be
-read off a result, nor confirmed by searching for it); the company a document is about stays.
+the values it states, mentions or announces withheld (``…``) and its dates given by the year
+alone, so a result shows the title and enough of the text to choose what to read, never the
+value itself (a value cannot be read off a result, nor confirmed by searching for it), nor
+which of a year's documents is the most recent; the company a document is about stays.
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ RESULTS_SHOWN = {"basic": 20, "hard": 8}
 SNIPPET_WORDS = 14
 WITHHELD = "…"
 """What stands in a search result where a document states a value."""
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}}) ({_MONTHS}) (\d{{4}})\b")
+_MONTH_DAY_YEAR = re.compile(rf"\b({_MONTHS}) (\d{{1,2}}), (\d{{4}})\b")
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,9 @@ def withheld_values(document: Document) -> list[str]:
 
 
 def withhold(text: str, values: Collection[str]) -> str:
-    """``text`` with each of ``values`` (as a whole word) replaced by ``WITHHELD``."""
+    """``text`` with each of ``values`` (as a whole word) replaced by ``WITHHELD``, and each
+    date written out (``13 December 2025``, ``December 13, 2025``) by its year."""
+    text = _DAY_MONTH_YEAR.sub(r"\3", _MONTH_DAY_YEAR.sub(r"\3", text))
     if not values:
         return text
     pattern = "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
