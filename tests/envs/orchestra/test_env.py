@@ -633,3 +633,15 @@ def fact_with_interim(w: World, question: Question) -> tuple[tuple[str, str], Do
             ):
                 return fact, document
     return None
+
+
+def test_a_full_results_list_says_that_more_documents_match(hard: OrchestraEnv) -> None:
+    """Found by playing: the deciding document was the ninth match of a company's name, and
+    nothing said the list of eight was cut short."""
+    worker = hard.world.desk_of("registry")
+    broad = act(hard, worker, "search_documents", query="company annual report record")
+    assert len(broad["fields"]["documents"]) == 8 and "more than 8 documents match" in broad["text"]
+    record = next(d for d in hard.world.documents if "Registered number" in d.text)
+    number = record.text.split("Registered number ")[1].split(".")[0]
+    narrow = act(hard, worker, "search_documents", query=number)
+    assert narrow["fields"]["documents"] == [record.id] and "more than" not in narrow["text"]

@@ -342,7 +342,8 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
         world = self.world
         self.exposure.output(actor, query, f"search:{self.step_index}", destination="search")
         shown = RESULTS_SHOWN[world.tier]
-        hits = self.index.search(query, collections=world.desks[actor], limit=shown)
+        hits = self.index.search(query, collections=world.desks[actor], limit=shown + 1)
+        more, hits = len(hits) > shown, hits[:shown]
         if not hits:
             return ToolResult(f"No document matches {query!r}.", {"documents": []})
         lines = []
@@ -358,6 +359,8 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
                 lines.append(
                     f"{document.id} {title} ({document.source}, {year})\n    {hit.snippet}"
                 )
+        if more:
+            lines.append(f"(more than {shown} documents match: add words to narrow the search)")
         return ToolResult("\n".join(lines), {"documents": [hit.doc_id for hit in hits]})
 
     def _read_document(self, doc_id: str, token: str = "") -> ToolResult:
