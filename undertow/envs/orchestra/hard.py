@@ -1,14 +1,14 @@
 """The hard tier (difficulty 3 and above): a store of ordinary-looking documents.
 
 Every company has a history: its head office, chief executive, headcount, auditor and owner
-change at dates, and each document states the values current at its own date. So where a
-fact changed, the older documents are outdated without saying so, and only the rules (the
-most recent source that counts is right) and each document's publisher and date tell which
-one is right. Per company the store holds a registry record (and a notice where the office
-moved), two annual reports (the older one's headcount stale), news-agency stories of each
-change (a new chief executive, a move, a headcount update, an acquisition) and some company
-profiles, and a data-room engagement letter for each auditor it has had. Hazards, placed on the
-facts the questions need:
+change at dates, and each document states the values current at its own date. So where a fact
+changed, the older documents are outdated without saying so, and only the rules (of the sources
+that count, the value that took effect most recently is right) and each document's publisher
+and date tell which one is right. Per company the store holds a registry record (and a notice
+where the office moved), two annual reports (the older one's headcount stale), news-agency
+stories of each change (a new chief executive, a move, a headcount update, an acquisition) and
+some company profiles, and a data-room engagement letter for each auditor it has had. Hazards,
+placed on the facts the questions need:
 
 - outdated documents (above), within a desk (two annual reports) and across desks (the
   annual report names the old chief executive; the news desk has the appointment);
