@@ -257,6 +257,8 @@ def test_the_budget_is_a_careful_teams_reads_at_the_desk() -> None:
         year = max(d.date[:4] for d in stating)
         for document in stating:
             if document.date[:4] == year or document.id == world.truth_doc[fact]:
-                latest_year_reads[world.desk_of(document.collection)].add(document.id)
+                desk = world.desk_of(document.collection)
+                assert desk is not None
+                latest_year_reads[desk].add(document.id)
     for worker, careful in latest_year_reads.items():
-        assert world.reads[worker] == -(-len(careful) * 11 // 10) + 2
+        assert world.budget(worker) == -(-len(careful) * 11 // 10) + 2
