@@ -327,7 +327,7 @@ def test_a_cli_that_only_thinks_is_stopped_by_the_token_limit(repo: RepoEnv) -> 
 
 def test_a_cli_still_thinking_at_the_wall_time_is_truncated(repo: RepoEnv) -> None:
     agent = shell_agent("echo draft > notes.txt; sleep 600")
-    trajectory = rollout(repo, agent, KEY, limits=Limits(wall_seconds=10))
+    trajectory = rollout(repo, agent, KEY, limits=Limits(wall_seconds=20))
     agent.close()
     assert trajectory.status is EpisodeStatus.TRUNCATED, trajectory.error
     (step,) = trajectory.steps
