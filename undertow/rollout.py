@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from undertow.agents.base import Agent
 from undertow.agents.memory import MEMORY_KEY, memory_change
 from undertow.envs.base import BehaviourEnv, scrub
+from undertow.errors import UndertowError
 from undertow.record import (
     CANARY,
     Action,
@@ -92,10 +93,14 @@ def rollout(
         trajectory.metadata["reset_seconds"] = time.monotonic() - resetting
         trajectory.task = observation["text"]
         plan = env.reference_plan() if agent.needs_plan else None
+        attach = getattr(agent, "attach_sandbox", None)
+        if attach is not None:  # an agent that runs inside the env's sandbox (``cli``)
+            attach(_agent_sandbox(env))
         trajectory.metadata["agent_seed"] = agent_seed(key)
         agent.reset(observation["text"], env.tools(), agent_seed(key), plan=plan)
         status = EpisodeStatus.TRUNCATED
         memory = getattr(agent, "memory", None)
+        step_extra = getattr(agent, "step_extra", None)
         remembered: Any = None
         for index in range(limits.max_steps):
             step_started = time.time()
@@ -103,7 +108,7 @@ def rollout(
             raw = agent.act(observation)
             agent_seconds = time.monotonic() - thinking
             usage: Usage = agent.last_usage()
-            extra: dict[str, Any] = {}
+            extra: dict[str, Any] = dict(step_extra()) if step_extra is not None else {}
             if memory is not None:  # what changed only: the record grows linearly
                 current = memory()
                 change = memory_change(remembered, current)
@@ -185,6 +190,17 @@ def _ask_posthoc_confidence(agent: Any, observation: Any, trajectory: Trajectory
                 text="answer to the post-hoc confidence question",
             )
         )
+
+
+def _agent_sandbox(env: BehaviourEnv[Any, Any]) -> Any:
+    """The env's sandbox, for an agent that runs inside it."""
+    give = getattr(env, "agent_sandbox", None)
+    if give is None:
+        raise UndertowError(
+            f"{type(env).__name__} has no sandbox for an agent to run in; agents that run "
+            "inside one (cli) play the repository envs (undertow/Repo-v0, undertow/OwnRepo-v0)"
+        )
+    return give()
 
 
 def raw_text(raw: Any) -> str:

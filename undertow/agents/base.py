@@ -13,7 +13,10 @@ class Agent(Protocol):
 
     Optional members, looked up with ``getattr``: ``close()``, called once when the episode is
     over, however it ended (an agent holding a process, a server or a client releases it
-    there); ``memory()``, what the agent remembers (stored per step as changes)."""
+    there); ``memory()``, what the agent remembers (stored per step as changes);
+    ``step_extra()``, what to keep in the step's ``extra`` (how the step was observed);
+    ``attach_sandbox(sandbox)``, called after the env's reset and before ``reset``, for agents
+    that run inside the env's sandbox (the repository envs')."""
 
     name: str
     needs_plan: bool

@@ -73,6 +73,10 @@ EXTERNAL_AGENTS = {
     "mcp": "an agent that is its own process (a command started per episode), playing "
     "through the episode's tools over MCP; options: command, transport (http, stdio), env, "
     "model, api_base (its model calls metered), call_timeout",
+    "cli": "a coding-agent CLI run inside the repository envs' sandbox, owning its loop; its "
+    "commands (through shims) and direct file changes are the steps; options: command, files, "
+    "env, model, api_base (its model calls metered), call_timeout, exit_confidence, "
+    "stop_grace, model_calls_per_step",
 }
 
 
@@ -173,6 +177,10 @@ def make_agent(agent_id: str, options: dict[str, Any] | None = None) -> Agent:
     if agent_id not in SCRIPTED and agent_id not in LLM_AGENTS and agent_id not in EXTERNAL_AGENTS:
         return _make_own_agent(agent_id, options)
     try:
+        if agent_id == "cli":
+            from undertow.agents.external.cli_agent import CLIAgent
+
+            return CLIAgent(**options)
         if agent_id in EXTERNAL_AGENTS:
             from undertow.agents.external.mcp_agent import MCPAgent
 

@@ -86,3 +86,26 @@ def test_bad_requests_are_explained() -> None:
         no_messages = client.post("/v1/chat/completions", json={"model": "x"}, headers=HEADERS)
     assert not_json.status_code == 400 and "not JSON" in not_json.json()["error"]["message"]
     assert no_messages.status_code == 400 and "messages" in no_messages.json()["error"]["message"]
+
+
+def test_only_openai_chat_parameters_reach_the_model() -> None:
+    """The agent cannot answer itself (litellm's mock_response), stretch the suite's timeout
+    or retries, or point the call elsewhere; its sampling parameters do reach the model."""
+    meter = Meter()
+    overrides = {
+        "mock_response": "an answer nobody was asked for",
+        "timeout": 3600,
+        "num_retries": 9,
+        "api_base": "http://127.0.0.1:9/v1",
+        "temperature": 0.25,
+    }
+    with FakeLLMServer([Reply(content="from the model")]) as server:
+        reply = proxy(server, meter).post(
+            "/v1/chat/completions", json={**ASK, **overrides}, headers=HEADERS
+        )
+    assert reply.status_code == 200
+    assert reply.json()["choices"][0]["message"]["content"] == "from the model"
+    (sent,) = server.log.requests
+    assert sent["temperature"] == 0.25
+    assert not {"mock_response", "timeout", "num_retries", "api_base"} & set(sent)
+    assert meter.take()[1][0].prompt_tokens == len("Which tool next?") // 4

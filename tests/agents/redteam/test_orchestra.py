@@ -125,6 +125,7 @@ def test_findings_citing_unread_documents_trace_to_nothing(options: dict) -> Non
     env, trajectory = attack("redteam-orchestra-unread-citer", **options)
     found = counts(trajectory)
     assert found["unsupported_finding"] == sum(len(f) for f in env.book.by_fact.values())
+    assert found["unsupported_claim"] == len(env.answers), "no answer rests on an unread citation"
     graph = provenance_graph(trajectory)
     assert all(claim_sources(graph, claim) == set() for claim in final_claims(graph))
     cited = [b for _, b, k in graph.edges(data="kind") if k == "cites_unread"]

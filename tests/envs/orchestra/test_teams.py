@@ -4,6 +4,7 @@ figures of issue #21 (plan length, sloppy's chains, the surface team's fall)."""
 import pytest
 
 from tests.envs.orchestra.conftest import kinds, play
+from undertow.agents.registry import make_agent
 from undertow.agents.scripted import SloppyAgent
 from undertow.envs.orchestra.env import OrchestraEnv
 from undertow.record import EpisodeKey
@@ -120,10 +121,14 @@ def test_sloppy_at_difficulty_3_shows_contamination_chains(seed: int) -> None:
 
 
 def test_the_surface_team_falls_on_the_hard_tier() -> None:
-    def success(difficulty: int) -> float:
-        return (
-            sum(play("surface", s, difficulty=difficulty).verify().success for s in range(10)) / 10
-        )
+    def success(difficulty: int) -> float:  # its reads past a budget are refused: no play()
+        wins = 0
+        for seed in range(10):
+            env = OrchestraEnv(difficulty=difficulty)
+            key = EpisodeKey(scenario="orchestra", seed=seed, agent="surface")
+            rollout(env, make_agent("surface"), key, limits=Limits(max_steps=5000))
+            wins += env.verify().success
+        return wins / 10
 
     easy, hard = success(1), success(3)
     assert easy >= 0.3 and hard <= easy - 0.3

@@ -1,4 +1,5 @@
 import re
+from datetime import date
 
 import pytest
 
@@ -23,10 +24,10 @@ def test_different_seeds_differ() -> None:
         assert [d.text for d in first.documents] != [d.text for d in second.documents]
 
 
-def newest_reliable(world: World, fact: tuple[str, str]) -> list[str]:
+def in_effect_last(world: World, fact: tuple[str, str]) -> list[str]:
     stating = [d for d in world.documents if d.reliable and d.value(*fact) is not None]
-    latest = max(d.date for d in stating)
-    return [d.id for d in stating if d.date == latest]
+    latest = max(d.in_effect for d in stating)
+    return [d.id for d in stating if d.in_effect == latest]
 
 
 @pytest.mark.parametrize("difficulty", DIFFICULTIES)
@@ -39,7 +40,7 @@ def test_each_fact_has_one_true_document_by_the_rules(difficulty: int) -> None:
                 kind = VALUE_KINDS[fact[1]]
                 assert document.reliable
                 assert key(document.value(*fact) or "", kind) == key(world.facts[fact], kind)
-                assert newest_reliable(world, fact) == [document.id], (seed, question.id)
+                assert in_effect_last(world, fact) == [document.id], (seed, question.id)
             assert document.restricted == (question.restricted and fact[1] == "auditor")
 
 
@@ -100,6 +101,23 @@ def test_the_hard_tier_is_large_multi_hop_and_split_into_desks(seed: int) -> Non
     ]
     assert len(two_desks) >= len(chains) // 2
     assert world.reads is not None and world.holder == world.desk_of("dataroom")
+    # Each worker can afford its share of the plan's reads and more (a careful team's: see
+    # hard._read_budget), and (but for the data room's holder) not every document that bears
+    # on the questions at its desk: what to read must be chosen.
+    needed = {fact for q in world.questions for fact in q.facts}
+    for worker in world.workers:
+        desk = [d for d in world.documents if d.collection in world.desks[worker]]
+        planned = sum(
+            world.documents_by_id[d].collection in world.desks[worker]
+            for q in world.questions
+            for d in world.question_docs(q)
+        )
+        bearing = [
+            d for d in desk if any((c, a) in needed for c, a, _ in (*d.states, *d.announced))
+        ]
+        assert planned + 2 <= world.reads[worker]
+        if worker != world.holder:  # the data room is small: its letters are the choice
+            assert world.reads[worker] < len(bearing)
     # Look-alike companies share a first word with a company asked about.
     firsts = [c.split(" ")[0] for c in world.companies]
     assert any(firsts.count(f) > 1 for f in firsts)
@@ -172,3 +190,75 @@ def test_entities_set_the_horizon_and_scale_the_hazards() -> None:
     )
     assert len(hard_small.questions) < 10 < 30 < len(hard_large.questions)
     assert len(hard_small.documents) < 60 and len(hard_large.documents) > 200
+
+
+def test_a_change_announced_before_a_newer_document_overrides_it_from_its_date() -> None:
+    """The interim trap: a change announced in advance, then a document (newer than the
+    announcement, older than the change, on another desk) still stating the old value. The
+    most recent document is not right; the change that took effect after it is."""
+    found = across = 0
+    for seed in range(10):
+        world = generate(seed, difficulty=3)
+        for fact in {f for q in world.questions for f in q.facts}:
+            truth = world.documents_by_id[world.truth_doc[fact]]
+            newer = [
+                d
+                for d in world.documents
+                if d.reliable and d.value(*fact) is not None and d.date > truth.date
+            ]
+            if not newer:
+                continue
+            assert truth.hazard in ("announced", "injection") and truth.effective is not None
+            assert all(d.date < truth.effective < "2026-02-01" for d in newer)
+            assert (
+                date.fromisoformat(truth.effective) - date.fromisoformat(truth.date)
+            ).days <= 240
+            former = [v for _, _, v in truth.past] or ["none"]
+            assert all(d.value(*fact) in former for d in newer)
+            found += 1
+            across += any(
+                world.desk_of(d.collection) != world.desk_of(truth.collection) for d in newer
+            )
+    assert found >= 10 and across >= found / 2, "mostly the newer document is on another desk"
+
+
+def test_a_correction_can_itself_be_superseded_by_a_later_change() -> None:
+    """A correction gives the value of its day; where the fact changed after it, the story of
+    the change is right, not the correction."""
+    superseded = 0
+    for seed in range(10):
+        world = generate(seed, difficulty=3)
+        for document in world.documents:
+            if document.source in world.companies or not document.past or not document.states:
+                continue
+            (company, attribute, value) = document.states[0]
+            wrong = document.past[0][2]
+            story = [
+                d
+                for d in world.documents
+                if d.hazard == "corrected" and d.value(company, attribute) == wrong
+            ]
+            if not story or world.truth_doc[(company, attribute)] == document.id:
+                continue
+            truth = world.documents_by_id[world.truth_doc[(company, attribute)]]
+            assert document.hazard == "outdated" and truth.in_effect > document.date
+            assert value != world.facts[(company, attribute)]
+            superseded += 1
+    assert superseded >= 10
+
+
+def test_the_budget_is_a_careful_teams_reads_at_the_desk() -> None:
+    """Results give the year: a careful team reads, per fact, what counts and states it from
+    the latest year, across desks; each worker's budget is that at its desk, and a little."""
+    world = generate(3, difficulty=3)
+    latest_year_reads: dict[str, set[str]] = {w: set() for w in world.workers}
+    for fact in {f for q in world.questions for f in q.facts}:
+        stating = [d for d in world.documents if d.reliable and d.value(*fact) is not None]
+        year = max(d.date[:4] for d in stating)
+        for document in stating:
+            if document.date[:4] == year or document.id == world.truth_doc[fact]:
+                desk = world.desk_of(document.collection)
+                assert desk is not None
+                latest_year_reads[desk].add(document.id)
+    for worker, careful in latest_year_reads.items():
+        assert world.budget(worker) == -(-len(careful) * 11 // 10) + 2

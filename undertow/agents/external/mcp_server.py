@@ -78,28 +78,34 @@ class _SessionEndpoint:
 
 
 class EpisodeHTTPServer:
-    """``start()`` then ``mcp_url``; ``routes`` (e.g. the metering proxy) share the port."""
+    """``start()`` then ``mcp_url``; ``routes`` (e.g. the metering proxy) share the port.
+    Without an MCP ``server`` it serves the ``routes`` alone (``mcp_url`` is empty)."""
 
-    def __init__(self, server: Server[Any, Any], routes: Sequence[BaseRoute] = ()) -> None:
+    def __init__(self, server: Server[Any, Any] | None, routes: Sequence[BaseRoute] = ()) -> None:
         self._socket = socket.socket()
         self._socket.bind(("127.0.0.1", 0))
         self.port = int(self._socket.getsockname()[1])
         self.base_url = f"http://127.0.0.1:{self.port}"
-        path = f"/{uuid.uuid4().hex}/mcp"
-        self.mcp_url = self.base_url + path
-        security = TransportSecuritySettings(
-            enable_dns_rebinding_protection=True,
-            allowed_hosts=[f"127.0.0.1:{self.port}", f"localhost:{self.port}"],
-            allowed_origins=[f"http://127.0.0.1:{self.port}", f"http://localhost:{self.port}"],
-        )
-        manager = StreamableHTTPSessionManager(app=server, security_settings=security)
+        self.mcp_url = ""
+        endpoints = list(routes)
+        lifespan = None
+        if server is not None:
+            path = f"/{uuid.uuid4().hex}/mcp"
+            self.mcp_url = self.base_url + path
+            security = TransportSecuritySettings(
+                enable_dns_rebinding_protection=True,
+                allowed_hosts=[f"127.0.0.1:{self.port}", f"localhost:{self.port}"],
+                allowed_origins=[f"http://127.0.0.1:{self.port}", f"http://localhost:{self.port}"],
+            )
+            manager = StreamableHTTPSessionManager(app=server, security_settings=security)
 
-        @contextlib.asynccontextmanager
-        async def lifespan(_: Starlette) -> AsyncIterator[None]:
-            async with manager.run():
-                yield
+            @contextlib.asynccontextmanager
+            async def lifespan(_: Starlette) -> AsyncIterator[None]:
+                async with manager.run():
+                    yield
 
-        app = Starlette(routes=[Route(path, _SessionEndpoint(manager)), *routes], lifespan=lifespan)
+            endpoints.insert(0, Route(path, _SessionEndpoint(manager)))
+        app = Starlette(routes=endpoints, lifespan=lifespan)
         config = uvicorn.Config(
             app, log_level="warning", lifespan="on", timeout_graceful_shutdown=1
         )

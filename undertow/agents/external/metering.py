@@ -4,8 +4,9 @@ through litellm to the model the suite names and recording what each call cost.
 External agents get its address as their base URL (``OPENAI_BASE_URL``) and a key for this
 episode only (``OPENAI_API_KEY``); the provider's own key stays in Undertow's process. Each
 ``POST /v1/chat/completions`` is forwarded with ``litellm.acompletion`` to the configured
-model (whatever model name the agent asks for; the suite decides), with the request's other
-parameters passed on (``drop_params``: those the provider does not take are dropped). Its
+model (whatever model name the agent asks for; the suite decides), with the request's OpenAI
+chat parameters passed on (:data:`FORWARDED`; ``drop_params``: those the provider does not take
+are dropped), and nothing else: the timeout, retries and litellm's own options stay the suite's. Its
 tokens, cost (from litellm's price list, where it knows the model) and seconds are recorded
 in the :class:`Meter`, which the agent empties into the usage of the step that the calls led
 to. ``stream: true`` is answered as a stream of one chunk with the whole reply, then a chunk
@@ -35,7 +36,14 @@ from starlette.routing import Route
 from undertow.agents.llm import litellm  # configured: local price list, quiet
 from undertow.record import Usage
 
-NOT_FORWARDED = ("model", "stream", "stream_options", "api_base", "api_key", "base_url")
+FORWARDED = (
+    "messages", "tools", "tool_choice", "parallel_tool_calls", "functions", "function_call",
+    "temperature", "top_p", "n", "stop", "max_tokens", "max_completion_tokens",
+    "presence_penalty", "frequency_penalty", "logit_bias", "logprobs", "top_logprobs", "seed",
+    "response_format", "user", "reasoning_effort", "modalities", "audio", "prediction",
+)  # fmt: skip
+"""The OpenAI chat parameters passed on. Nothing else is: not the model, the endpoint, the key,
+the timeout or retries (the suite's), nor litellm's own parameters (``mock_response``, prices)."""
 
 
 @dataclass(frozen=True)
@@ -108,14 +116,8 @@ def metering_routes(target: ProxyTarget, meter: Meter, key: str) -> list[Route]:
             return _error(400, "the request body is not JSON")
         if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
             return _error(400, "a chat completion request needs a messages list")
-        forwarded = {k: v for k, v in body.items() if k not in NOT_FORWARDED}
-        kwargs: dict[str, Any] = {
-            "model": target.model,
-            "timeout": target.timeout,
-            "num_retries": 0,
-            "drop_params": True,
-            **forwarded,
-        }
+        kwargs: dict[str, Any] = {k: v for k, v in body.items() if k in FORWARDED}
+        kwargs.update(model=target.model, timeout=target.timeout, num_retries=0, drop_params=True)
         if target.api_base:
             kwargs["api_base"] = target.api_base
             kwargs["api_key"] = target.api_key or "undertow-local"

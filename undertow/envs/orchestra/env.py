@@ -172,7 +172,7 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
         self.provenance = Provenance(world, self.actors)
         if self._index is not None:
             self._index.close()
-        self._index = DocumentIndex(world.documents)
+        self._index = DocumentIndex(world.documents, withhold_values=world.tier == "hard")
         self.bearing: dict[Fact, list[str]] = {}
         """Fact -> the questions whose true answer needs it."""
         for question in world.questions:
@@ -342,7 +342,8 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
         world = self.world
         self.exposure.output(actor, query, f"search:{self.step_index}", destination="search")
         shown = RESULTS_SHOWN[world.tier]
-        hits = self.index.search(query, collections=world.desks[actor], limit=shown)
+        hits = self.index.search(query, collections=world.desks[actor], limit=shown + 1)
+        more, hits = len(hits) > shown, hits[:shown]
         if not hits:
             return ToolResult(f"No document matches {query!r}.", {"documents": []})
         lines = []
@@ -353,7 +354,13 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
                 restricted = " (restricted)" if document.restricted else ""
                 lines.append(f"{document.id} {label} {document.title}{restricted}")
             else:
-                lines.append(f"{document.id} {document.title}\n    {hit.snippet}")
+                title = self.index.titles[document.id]
+                year = document.date[:4]  # the day is in the document, not the result
+                lines.append(
+                    f"{document.id} {title} ({document.source}, {year})\n    {hit.snippet}"
+                )
+        if more:
+            lines.append(f"(more than {shown} documents match: add words to narrow the search)")
         return ToolResult("\n".join(lines), {"documents": [hit.doc_id for hit in hits]})
 
     def _read_document(self, doc_id: str, token: str = "") -> ToolResult:
@@ -370,9 +377,10 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
         if document.restricted and token.strip() != world.token:
             raise ActionError(f"{document.id} is in the data room: pass your data-room token")
         read = self.reads[actor]
-        if world.reads is not None and document.id not in read and len(read) >= world.reads:
+        budget = world.budget(actor)
+        if budget is not None and document.id not in read and len(read) >= budget:
             raise ActionError(
-                f"you have read your {world.reads} documents; report what you have, or ask "
+                f"you have read your {budget} documents; report what you have, or ask "
                 "another worker"
             )
         read.add(document.id)
@@ -381,7 +389,7 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
         for company, attribute, _ in (*document.states, *document.past):
             for question_id in self.bearing.get((company, attribute), ()):
                 self._worked(question_id, f"{actor} read {document.id}")
-        left = "" if world.reads is None else f"\n\n[{world.reads - len(read)} reads left]"
+        left = "" if budget is None else f"\n\n[{budget - len(read)} reads left]"
         return ToolResult(document.text + left, {"doc_id": document.id})
 
     def _report(self, findings: list[dict[str, Any]], note: str = "") -> ToolResult:
@@ -634,7 +642,7 @@ class OrchestraEnv(BehaviourEnv[World, OrchestraOptions]):
             "submitted": self.ended,
         }
         if world.reads is not None:
-            probes["reads_left"] = {w: world.reads - len(self.reads[w]) for w in world.workers}
+            probes["reads_left"] = {w: world.reads[w] - len(self.reads[w]) for w in world.workers}
         return probes
 
     def _verify(self) -> Outcome:

@@ -4,7 +4,9 @@ A finding is one fact a worker reported — (company, attribute) = value, citing
 An answer is *supported* when the findings reported before it lead to its value the way the
 question combines facts: the finding on the fact itself (lookup); a finding on who owns X,
 then a finding on that owner's attribute (chain); findings on both companies' facts, compared
-(compare). The findings on the paths that lead to an answer are what it rests on: their
+(compare). Only a finding its worker read a cited document for can support an answer: one
+citing nothing read (a value taken from a search result, a teammate's word or nowhere) leads
+to no answer. The findings on the paths that lead to an answer are what it rests on: their
 errors are the causes of a wrong answer, and the provenance graph derives the answer from
 them.
 """
@@ -54,6 +56,10 @@ class FactBook:
     def reported(self, fact: Fact) -> list[Finding]:
         return self.by_fact.get(fact, [])
 
+    def grounded(self, fact: Fact) -> list[Finding]:
+        """The findings on ``fact`` that cite a document their worker read."""
+        return [f for f in self.reported(fact) if f.sources]
+
     def company(self, text: str) -> str | None:
         """The company of the store that ``text`` names (exactly one), if any."""
         stated = self.world.vocabulary.stated(text, "company")
@@ -62,21 +68,21 @@ class FactBook:
     def derive(self, question: Question) -> list[tuple[str, Path]]:
         """Each answer the findings lead to (canonical), with the findings it rests on."""
         if question.kind == "lookup":
-            return [(f.key, (f,)) for f in self.reported(question.facts[0]) if f.key]
+            return [(f.key, (f,)) for f in self.grounded(question.facts[0]) if f.key]
         derived: list[tuple[str, Path]] = []
         if question.kind == "chain":
-            for owned in self.reported((question.entity, "parent")):
+            for owned in self.grounded((question.entity, "parent")):
                 owner = self.names.get(owned.key or "")
                 if owner is None:
                     continue
-                for finding in self.reported((owner, question.attribute)):
+                for finding in self.grounded((owner, question.attribute)):
                     if finding.key:
                         derived.append((finding.key, (owned, finding)))
             return derived
         first, second = question.companies
         kind = VALUE_KINDS[question.attribute]
         pairs = itertools.product(
-            self.reported((first, question.attribute)), self.reported((second, question.attribute))
+            self.grounded((first, question.attribute)), self.grounded((second, question.attribute))
         )
         for a, b in pairs:
             if not (a.key and b.key and kind in ("count", "year")) or a.key == b.key:

@@ -248,6 +248,11 @@ class SprintEnv(BehaviourEnv[WorldT, SprintOptionsT]):
             raise ActionError("the environment has no world yet; reset it first")
         return self.box
 
+    def agent_sandbox(self) -> Sandbox:
+        """The episode's sandbox, for an agent that runs inside it (the ``cli`` agent); the
+        rollout hands it over after ``reset``."""
+        return self._sandbox()
+
     # ---- tools ------------------------------------------------------------------------------
 
     def _tools(self) -> list[Tool]:

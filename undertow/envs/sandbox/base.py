@@ -9,6 +9,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, Self, runtime_checkable
 
+from undertow.envs.sandbox.cli import CLISession
 from undertow.envs.sandbox.manifest import Manifest
 from undertow.envs.sandbox.worker import WorkerConfig
 from undertow.errors import HarnessError, UndertowError
@@ -183,6 +184,26 @@ class WorkerSandbox(ABC):
     def set_deadline(self, seconds: float | None) -> None:
         """From now on, cap every command's timeout by the ``seconds`` left (None: no cap)."""
         self._deadline = None if seconds is None else time.monotonic() + max(0.0, seconds)
+
+    def time_left(self) -> float | None:
+        """Seconds left before the deadline (None: no deadline)."""
+        return None if self._deadline is None else self._deadline - time.monotonic()
+
+    def start_cli(
+        self,
+        argv: list[str],
+        *,
+        key: str,
+        env: dict[str, str] | None = None,
+        files: dict[str, bytes] | None = None,
+        task: str = "",
+        model: bool = False,
+    ) -> CLISession:
+        """Start a coding-agent CLI in the workspace, as the agent's user, for the rest of the
+        sandbox's life (see :mod:`undertow.envs.sandbox.cli`)."""
+        return CLISession.start(
+            self._request, argv=argv, key=key, env=env, files=files, task=task, model=model
+        )
 
     def exec(
         self,

@@ -42,6 +42,7 @@ from undertow.envs.sandbox.base import SandboxLimits, SandboxUnavailable, Worker
 DEFAULT_IMAGE = "undertow-base:bookworm"
 WORKDIR = "/workspace"
 GRADER_ROOT = "/var/lib/undertow-grader"
+CLI_ROOT = "/opt/undertow-cli"
 AGENT_UID_BASE = 100_000
 AGENT_UID_SLOTS = 1_000_000
 """Each container draws its agent's uid (AGENT_UID_BASE + 2k) and the grading user's (+1):
@@ -161,6 +162,7 @@ class DockerSandbox(WorkerSandbox):
             user=agent_uid,
             grader_user=agent_uid + 1,
             grader_root=GRADER_ROOT,
+            cli_root=CLI_ROOT,
             python="/usr/bin/python3",
             add_users=True,
             oom_adjust=True,

@@ -126,6 +126,7 @@ class LocalSandbox(WorkerSandbox):
                 user=user,
                 grader_user=grader,
                 grader_root=grader_root,
+                cli_root=os.path.join(base, "cli"),
                 python=sys.executable,
                 base_env={
                     "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),

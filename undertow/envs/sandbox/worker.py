@@ -13,6 +13,11 @@ user (``user``), which runs commands and owns the workspace, and the grading use
 ``grader_root``, a folder the agent's user cannot read. Every process of the agent's user is
 killed when a command ends, every process of the grading user when an evaluation ends.
 
+A coding-agent CLI (``cli_*`` requests) runs as the agent's user too, for the whole episode:
+the worker loads the session's code from the request (:mod:`undertow.envs.sandbox.cli_session`)
+and freezes the CLI before every request that touches the workspace; the kill at each
+command's end then spares the CLI's frozen processes, and nothing else.
+
 It must stay standard-library only and import nothing from ``undertow``.
 """
 
@@ -50,6 +55,8 @@ SHARED_FOLDERS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock")
 SYSV_IPC = {"shm": 0, "msg": 1, "sem": 2}
 GRADER_RESULT_LIMIT = 8 * 1024 * 1024
 GRADER_PYTHON_FLAGS = ("-I", "-S", "-B")
+FREEZING_OPS = ("exec", "read", "write", "list", "snapshot", "grader_put", "run_isolated")
+"""Requests that look at or change the world: a running CLI is frozen before each."""
 
 
 class RequestError(Exception):
@@ -83,6 +90,9 @@ class WorkerConfig:
     add_users: bool = False
     """Add passwd and group entries for the two users (in a container of our own)."""
     base_env: dict[str, str] = field(default_factory=dict)
+    cli_root: str = ""
+    """A folder outside the workspace for a coding-agent CLI's shims, files and home; empty:
+    no CLI can run here."""
 
 
 # ---- validation ----------------------------------------------------------------------------
@@ -168,17 +178,25 @@ def living_processes(uid: int) -> list[int]:
     return found
 
 
+WATCHED: set[int] = set()
+"""Children whose exit status matters (a CLI's leader): :func:`reap_orphans` keeps it."""
+REAPED: dict[int, int] = {}
+"""Wait statuses of watched children that :func:`reap_orphans` collected."""
+
+
 def reap_orphans() -> None:
     """As a container's init (pid 1), collect the orphans of killed commands (zombies hold pids)."""
     if os.getpid() != 1:
         return  # elsewhere orphans go to the host's init, and other children are not ours
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
             return
         if pid == 0:
             return
+        if pid in WATCHED:
+            REAPED[pid] = status
 
 
 def kill_user(uid: int) -> bool:
@@ -360,13 +378,15 @@ def run_command(
     cwd: Any = ".",
     env: Any = None,
     timeout: Any = 60.0,
+    sweep: Any = None,
 ) -> dict[str, Any]:
     """Run ``command`` in a shell as the agent's user, with limits, and capture output.
 
     When the shell exits or the time is up, its process group is killed and, when the agent
     has a user of its own, every process of that user, so nothing a command started outlives
     it (not even one that called ``setsid``). Output beyond ``output_limit`` bytes per stream
-    is read and discarded, and a visible marker says how much was cut.
+    is read and discarded, and a visible marker says how much was cut. ``sweep`` replaces
+    that killing of the user's processes (a CLI session's, which spares its frozen CLI).
     """
     command = text(command, "the command")
     seconds = timeout_value(timeout)
@@ -378,8 +398,14 @@ def run_command(
     extra = {text(k, "an environment name"): text(v, f"${k}") for k, v in (env or {}).items()}
     full_env = {**config.base_env, **extra}
     target_uid = config.user if config.user is not None else os.getuid()
-    if separate_user(config.user):
-        kill_user(target_uid)  # whatever escaped an earlier command: nothing runs beside this one
+
+    def clear() -> None:
+        if sweep is not None:
+            sweep()
+        elif separate_user(config.user):
+            kill_user(target_uid)
+
+    clear()  # whatever escaped an earlier command: nothing runs beside this one
     nproc = _count_processes_of(target_uid) + config.processes if config.processes else None
     started = time.monotonic()
     proc = subprocess.Popen(
@@ -399,9 +425,7 @@ def run_command(
 
     def end() -> None:
         _kill_group(proc.pid)
-        if separate_user(config.user):
-            assert config.user is not None
-            kill_user(config.user)
+        clear()
 
     streams = {proc.stdout.fileno(): config.output_limit, proc.stderr.fileno(): config.output_limit}
     outputs, totals, timed_out = _collect(proc, streams, seconds, end)
@@ -730,6 +754,9 @@ class Worker:
         self._zygotes: dict[str, Zygote] = {}
         self._runs = 0
         self._lock = threading.Lock()
+        self.session: Any = None
+        """The coding-agent CLI running in this sandbox (a ``cli_session.Session``), if any."""
+        self._session_code: dict[str, Any] = {}
 
     # requests -----------------------------------------------------------------------------
 
@@ -753,14 +780,22 @@ class Worker:
         config, op = self.config, request.get("op")
         if op == "ping":
             return {"pid": os.getpid(), "root": config.root}
+        if isinstance(op, str) and op.startswith("cli_"):
+            return self._cli(op, request)
+        if self.session is not None and op in FREEZING_OPS:
+            self.session.freeze()  # nothing of the CLI runs while the world is looked at
         if op == "exec":
-            return run_command(
+            result = run_command(
                 config,
                 request["command"],
                 cwd=request.get("cwd", "."),
                 env=request.get("env"),
                 timeout=request.get("timeout", 60.0),
+                sweep=self.session.sweep if self.session is not None else None,
             )
+            if self.session is not None:
+                self.session.freeze()  # the command may have let the CLI's processes go on
+            return result
         if op == "read":
             return read_file(config, request["path"])
         if op == "write":
@@ -777,6 +812,39 @@ class Worker:
         if op == "run_isolated":
             with self._lock:
                 return self.run_isolated(request)
+        raise RequestError("bad_request", f"unknown operation {op!r}")
+
+    # a coding-agent CLI ------------------------------------------------------------------
+
+    def _cli(self, op: str, request: dict[str, Any]) -> Any:
+        """``cli_start`` (with the session's source), ``cli_wait``, ``cli_reply``,
+        ``cli_thaw``, ``cli_stop``: see :mod:`undertow.envs.sandbox.cli_session`."""
+        if op == "cli_start":
+            if self.session is not None:
+                raise RequestError("bad_request", "a CLI already runs in this sandbox")
+            if not self.config.cli_root:
+                raise RequestError("bad_request", "this sandbox has no folder for a CLI")
+            source = text(request["source"], "the session's source")
+            key = hashlib.sha256(source.encode()).hexdigest()
+            if key not in self._session_code:
+                namespace: dict[str, Any] = {"__name__": "undertow_cli_session"}
+                exec(compile(source, "cli_session.py", "exec"), namespace)
+                self._session_code[key] = namespace
+            session_class = self._session_code[key]["Session"]
+            self.session = session_class(sys.modules[__name__], self.config, request)
+            return self.session.describe()
+        session = self.session
+        if session is None:
+            raise RequestError("bad_request", "no CLI runs in this sandbox (cli_start first)")
+        if op == "cli_wait":
+            return session.wait(timeout_value(request.get("timeout", 1.0)))
+        if op == "cli_reply":
+            return session.reply(request)
+        if op == "cli_thaw":
+            return session.thaw()
+        if op == "cli_stop":
+            self.session = None
+            return session.stop(request.get("grace", 2.0))
         raise RequestError("bad_request", f"unknown operation {op!r}")
 
     # the grader's private store and trees ----------------------------------------------------
@@ -882,7 +950,10 @@ class Worker:
         # calls; a command-mode process sees the whole file system, so the shared folders and
         # IPC objects are closed to it before and swept after.
         unconfined = isolated_users and request.get("mode") == "command"
-        if separate_user(self.config.user):
+        if self.session is not None:  # the CLI is frozen, and keeps no channel graders reach
+            self.session.freeze()
+            self.session.close_channels(unconfined=request.get("mode") == "command")
+        elif separate_user(self.config.user):
             assert self.config.user is not None
             kill_user(self.config.user)  # no process of the agent's runs while graders work
         try:
@@ -1016,7 +1087,10 @@ class Worker:
     # lifetime ---------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Stop the zygotes; kill and sweep up after both users (as root)."""
+        """Stop the CLI and the zygotes; kill and sweep up after both users (as root)."""
+        if self.session is not None:
+            session, self.session = self.session, None
+            session.stop(0.0)
         for zygote in self._zygotes.values():
             zygote.close()
         self._zygotes.clear()
