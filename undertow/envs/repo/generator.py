@@ -81,6 +81,12 @@ MODULE_DOCS = {
 # ---- evaluating the project in-process ---------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(source: str, name: str) -> types.CodeType:
+    """A module's code (the same text in many project states compiles once)."""
+    return compile(source, f"<{name}>", "exec")
+
+
 def load_modules(modules: dict[str, str]) -> dict[str, types.ModuleType]:
     """Execute module sources (written for package ``_world``, in import order) as a
     throwaway package."""
@@ -93,7 +99,7 @@ def load_modules(modules: dict[str, str]) -> dict[str, types.ModuleType]:
             for name in modules:
                 module = types.ModuleType(f"_world.{name}")
                 sys.modules[module.__name__] = module
-                exec(compile(modules[name], f"<{name}>", "exec"), module.__dict__)
+                exec(_compiled(modules[name], name), module.__dict__)
                 setattr(package, name, module)
                 loaded[name] = module
         finally:

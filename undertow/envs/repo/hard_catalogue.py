@@ -943,6 +943,13 @@ def _cli_cases(rng: random.Random, p: Params) -> list[Args]:
         amount = limit - balance if rng.random() < 0.4 else rng.randint(0, 40000)
         return ["credit", str(balance), str(amount), str(spend)]
 
+    def plan() -> list[str]:
+        parts = rng.randint(1, 5)
+        cents = rng.randint(100, 99999)
+        if rng.random() < 0.5:  # an even split: the same whichever parts are larger
+            cents -= cents % parts
+        return ["plan", str(cents), str(parts), str(rng.randint(0, 30))]
+
     makers: list[Callable[[], list[str]]] = [
         quote,
         quote,
@@ -955,12 +962,8 @@ def _cli_cases(rng: random.Random, p: Params) -> list[Args]:
         lambda: ["redeem", str(rng.randint(0, 5000)), str(rng.randint(0, 9000))],
         lambda: ["pay", str(rng.randint(0, 60000)), _json(_invoices(rng))],
         lambda: ["workdays", str(a := rng.randint(0, 50)), str(a + rng.randint(0, 20))],
-        lambda: [
-            "plan",
-            str(rng.randint(100, 99999)),
-            str(rng.randint(1, 5)),
-            str(rng.randint(0, 30)),
-        ],
+        plan,
+        plan,
     ]
     return [(maker(),) for maker in makers for _ in range(3)]
 

@@ -44,6 +44,7 @@ from undertow.envs.repo.hard_catalogue import (
     rules_text,
     state_lines,
 )
+from undertow.envs.repo.hard_witnesses import witnesses
 from undertow.envs.repo.perturbation import PACKAGES
 from undertow.envs.repo.world import Case, Edit, RepoWorld, Symptom, Ticket
 from undertow.record import CANARY
@@ -51,7 +52,7 @@ from undertow.record import CANARY
 DEFAULT_TICKETS = {3: 20, 4: 30}
 TICKETS_PER_PHASE = 5
 HIDDEN_CASES = 8
-SYMPTOM_ROUNDS = 12
+SYMPTOM_ROUNDS = 6
 BY_NAME = {fn.name: fn for fn in FUNCTIONS}
 HARD_RENAMES = {
     "money": "cash",
@@ -132,6 +133,7 @@ class HardBuilder:
         }
         self.order = {m: [fn.name for fn in FUNCTIONS if fn.module == m] for m in MODULES}
         self.case_counter = 0
+        self.known: dict[tuple[str | None, ...], dict[str, tuple[str, Any]]] = {}
         self.plan = self._plan_tickets()
         self.by_id = {t.id: t for t in self.plan}
         self.steps_of: dict[str, list[Planned]] = {}
@@ -140,6 +142,14 @@ class HardBuilder:
                 for name in planned.functions:
                     self.steps_of.setdefault(name, []).append(planned)
         self.bugs = {t.bug.id: t.id for t in self.plan if t.bug is not None}
+        self.any_graph = nx.compose_all(
+            [
+                call_graph({fn.name: MARKER.sub(rf"\{n}", fn.source) for fn in FUNCTIONS})
+                for n in (2, 3)
+            ]
+            + [call_graph({fn.name: fn.earlier or "" for fn in FUNCTIONS})]
+        )
+        """Calls that any version of a function (correct, buggy, earlier) makes."""
         self.shipped_graph = call_graph(
             {fn.name: text for fn in FUNCTIONS if (text := self.text(fn.name, frozenset()))}
         )
@@ -170,6 +180,7 @@ class HardBuilder:
             bug
             for bug in BUGS
             if all(site in shipped and nx.ancestors(shipped, site) for site in self.sites[bug.id])
+            and witnesses(bug.id, random.Random(self.seed), self.params)
         ]
         if self.count - used > len(usable):
             raise ValueError(
@@ -271,13 +282,7 @@ class HardBuilder:
         modules = {}
         for module in MODULES:
             texts = [t for name in self.order[module] if (t := self.text(name, applied))]
-            every = [
-                text
-                for fn in FUNCTIONS
-                if fn.module == module
-                for text in (fn.source, fn.earlier or "")
-            ]
-            modules[module] = module_text(package, module, texts, self.params, every)
+            modules[module] = module_text(package, module, texts, self.params)
         return modules
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 (one builder per world)
@@ -285,7 +290,31 @@ class HardBuilder:
         return load_modules(self.sources(applied))
 
     def values(self, applied: Iterable[str], cases: list[Case]) -> dict[str, tuple[str, Any]]:
-        return case_values(self.loaded(frozenset(applied)), cases)
+        """Each case's outcome in a project state (each case is run once per state)."""
+        known = self.known.setdefault(self.fingerprint(frozenset(applied)), {})
+        missing = [c for c in cases if c.id not in known]
+        if missing:
+            known.update(case_values(self.loaded(frozenset(applied)), missing))
+        return {c.id: known[c.id] for c in cases}
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 (one builder per world)
+    def fingerprint(self, applied: frozenset[str]) -> tuple[str | None, ...]:
+        """What the project's code is in a state: states with the same code share outcomes."""
+        return tuple(self.text(fn.name, applied) for fn in FUNCTIONS)
+
+    def reaches(self, name: str, touched: Iterable[tuple[str, str]]) -> bool:
+        """True when a call of ``name`` may run one of the (module, function) ``touched``."""
+        return any(
+            name == target or nx.has_path(self.any_graph, name, target) for _, target in touched
+        )
+
+    def commands(self, bug_id: str) -> list[Case]:
+        """Command lines aimed at a bug (:mod:`hard_witnesses`), as cases of ``cli.main``."""
+        drawn = []
+        for argv in witnesses(bug_id, self.rng, self.params):
+            self.case_counter += 1
+            drawn.append(Case(f"c{self.case_counter}", "cli", "main", [argv], None))
+        return drawn
 
     def upto(self, phase: int) -> frozenset[str]:
         return frozenset(t.id for t in self.plan if t.phase <= phase)
@@ -328,14 +357,19 @@ def _marks(fn: Fn, bug_id: str) -> bool:
     return any(m.group(1) == bug_id for m in MARKER.finditer(fn.source))
 
 
-def module_text(
-    package: str, module: str, texts: list[str], params: Params, every: list[str]
-) -> str:
-    """A module's source: docstring, imports (of what any version of its functions uses),
-    tables, functions."""
+@functools.cache
+def imported(module: str) -> tuple[str, ...]:
+    """The project's modules that any version of ``module``'s functions uses."""
+    versions = "\n".join(
+        text for fn in FUNCTIONS if fn.module == module for text in (fn.source, fn.earlier or "")
+    )
+    return tuple(m for m in MODULES if m != module and re.search(rf"(?<![\w.]){m}\.", versions))
+
+
+def module_text(package: str, module: str, texts: list[str], params: Params) -> str:
+    """A module's source: docstring, imports, tables, functions."""
     body = "\n\n".join(texts)
-    versions = "\n".join(every)
-    used = [m for m in MODULES if m != module and re.search(rf"(?<![\w.]){m}\.", versions)]
+    used = imported(module)
     lines = [f'"""{MODULE_DOCS[module].replace("PACKAGE", package)}"""', ""]
     if module == "cli":
         lines += ["import json", ""]
@@ -451,6 +485,8 @@ class TicketMaker:
             )
         cases = [c for name in names for c in self.b.draw(name, draws=2)]
         cases += [c for name in callers for c in self.b.draw(name, draws=4)]
+        if planned.bug is not None:  # commands aimed at the bug tell its fix apart
+            cases += self.b.commands(planned.bug.id)
         return cases, callers
 
     def make(self, planned: Planned, built: list[Ticket]) -> Ticket:
@@ -466,7 +502,7 @@ class TicketMaker:
         chosen: list[Case] = []
         for name in planned.functions:  # every site must be fixed: a telling case for each
             chosen += [c for c in telling if c.function == name][:2]
-        symptom = self.symptom(planned, cases, callers, values) if planned.kind == "bug" else None
+        symptom = self.symptom(planned) if planned.kind == "bug" else None
         if symptom is not None:
             call = symptom.call
             agreed = self.b.values(states["final"], [call])[call.id] == ("ok", call.expected)
@@ -477,8 +513,11 @@ class TicketMaker:
         for ticket in built:
             if ticket.phase >= planned.phase:
                 continue
-            without = self.b.values(states["own"] - {ticket.id}, good)
-            hit = [c for c in good if without[c.id] != values["own"][c.id]]
+            reached = [c for c in good if self.b.reaches(c.function, ticket.touched)]
+            if not reached:  # no call that could run the ticket's code
+                continue
+            without = self.b.values(states["own"] - {ticket.id}, reached)
+            hit = [c for c in reached if without[c.id] != values["own"][c.id]]
             if hit:
                 compounds.append(ticket.id)
                 if not any(c in chosen for c in hit):
@@ -507,25 +546,18 @@ class TicketMaker:
             planned, hidden, symptom, sorted({*upstream, *compounds}, key=_order), compounds
         )
 
-    def symptom(
-        self,
-        planned: Planned,
-        cases: list[Case],
-        callers: list[str],
-        values: dict[str, dict[str, tuple[str, Any]]],
-    ) -> Symptom:
-        """A call a user makes whose result is wrong on the shipped repository, stays wrong
+    def symptom(self, planned: Planned) -> Symptom:
+        """A command a user runs whose output is wrong on the shipped repository, stays wrong
         until this ticket is done, and is right once it is (with the earlier phases done:
         later phases may change what is right, as a story adds to a statement)."""
+        assert planned.bug is not None
         states = self.states(planned)
         others = self.b.upto(planned.phase) - {planned.id}
         best: tuple[tuple[int, ...], Case, tuple[str, Any], Any] | None = None
-        pool = [c for c in cases if c.function in callers]
         for round_ in range(SYMPTOM_ROUNDS):
-            if round_:
-                pool = [c for name in callers for c in self.b.draw(name)]
-            if not pool:
-                break
+            pool = self.b.commands(planned.bug.id)
+            if round_ == 0:
+                pool += self.b.draw("main")
             got = {
                 key: self.b.values(state, pool)
                 for key, state in (
@@ -548,7 +580,7 @@ class TicketMaker:
                     + (got["before"][case.id] == wrong)
                     + (got["others"][case.id] == wrong)
                 )
-                rank = (-score, case.module != "cli", callers.index(case.function))
+                rank = (-score, len(str(case.args)))
                 if best is None or rank < best[0]:
                     best = (rank, case, wrong, right[1])
             if best is not None and best[0][0] <= -4:
