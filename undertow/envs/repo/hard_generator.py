@@ -43,6 +43,7 @@ from undertow.envs.repo.hard_catalogue import (
     draw_params,
     rules_text,
     state_lines,
+    with_params,
 )
 from undertow.envs.repo.hard_witnesses import witnesses
 from undertow.envs.repo.perturbation import PACKAGES
@@ -276,7 +277,8 @@ class HardBuilder:
         else:
             source = fn.earlier or fn.source
         buggy = {bug for bug, ticket in self.bugs.items() if ticket not in applied}
-        return MARKER.sub(lambda m: m.group(3) if m.group(1) in buggy else m.group(2), source)
+        text = MARKER.sub(lambda m: m.group(3) if m.group(1) in buggy else m.group(2), source)
+        return with_params(text, self.params)
 
     def sources(self, applied: frozenset[str], package: str = "_world") -> dict[str, str]:
         modules = {}
@@ -689,7 +691,7 @@ class TicketMaker:
             return None, ()
         if planned.step is not None and planned.step.naive:
             naive = [
-                Edit(e.path, None, planned.step.naive[n])
+                Edit(e.path, None, with_params(planned.step.naive[n], self.b.params))
                 for e, n in zip(edits, planned.functions, strict=True)
                 if n in planned.step.naive and e.old is None
             ]
@@ -720,7 +722,8 @@ class TicketMaker:
             f"prints `{c.expected!r}`"
             for c in [h for h in hidden if h.function in planned.functions][:2]
         )
-        return planned.step.title, f"{planned.step.text} Examples: {examples}."
+        text = with_params(planned.step.text, self.b.params)
+        return planned.step.title, f"{text} Examples: {examples}."
 
 
 class GenerationError(Exception):
@@ -836,6 +839,14 @@ def _stable(builder: HardBuilder, tickets: list[Ticket]) -> tuple[Case, ...]:
     )
 
 
+def _left_to_tickets(builder: HardBuilder) -> frozenset[str]:
+    """Bugs whose rule RULES.md leaves to their ticket's symptom: every bug of the sprint
+    but those copied into several places (the rule must say where else it holds)."""
+    return frozenset(
+        t.bug.id for t in builder.plan if t.bug is not None and len(builder.sites[t.bug.id]) == 1
+    )
+
+
 def _files(builder: HardBuilder, package: str, tickets: list[Ticket]) -> dict[str, str]:
     shipped = builder.sources(frozenset(), package)
     listed = "\n".join(
@@ -851,7 +862,7 @@ def _files(builder: HardBuilder, package: str, tickets: list[Ticket]) -> dict[st
     files = {
         f"{package}/__init__.py": f'"""The {package} billing library."""\n\n# {CANARY}\n',
         "README.md": readme,
-        "docs/RULES.md": rules_text(builder.params),
+        "docs/RULES.md": rules_text(builder.params, _left_to_tickets(builder)),
         **{f"{package}/{m}.py": source for m, source in shipped.items()},
         "tests/__init__.py": "",
     }
