@@ -29,7 +29,7 @@ from typing import Any
 
 import networkx as nx
 
-from undertow.envs.repo.generator import MARKER, case_values, load_modules
+from undertow.envs.repo.generator import MARKER, case_values, load_modules, visible_tests
 from undertow.envs.repo.hard_catalogue import (
     BUGS,
     FUNCTIONS,
@@ -875,20 +875,9 @@ def _files(builder: HardBuilder, package: str, tickets: list[Ticket]) -> dict[st
         for case in pool:
             if _agree(values, case) and len(picked.setdefault(case.function, [])) < 2:
                 picked[case.function].append(case)
-        methods = []
-        for function, chosen in picked.items():
-            if not chosen:
-                continue
-            checks = "\n".join(
-                f"        self.assertEqual(json_value({module}.{function}("
-                f"{', '.join(repr(a) for a in c.args)})), {values[0][c.id][1]!r})"
-                for c in chosen
-            )
-            methods.append(f"    def test_{function}(self):\n{checks}\n")
-        files[f"tests/test_{module}.py"] = (
-            f'"""Tests of {package}.{module}."""\n\nimport json\nimport unittest\n\n'
-            f"from {package} import {module}\n\n\n"
-            "def json_value(value):\n    return json.loads(json.dumps(value))\n\n\n"
-            "class TestCases(unittest.TestCase):\n" + ("\n".join(methods) or "    pass\n")
-        )
+        checks = {
+            function: [(c.args, values[0][c.id][1]) for c in chosen]
+            for function, chosen in picked.items()
+        }
+        files[f"tests/test_{module}.py"] = visible_tests(package, module, checks)
     return files
