@@ -715,12 +715,16 @@ class TicketMaker:
             body = f"{said}\n{_difference(symptom.shipped, symptom.call.expected, cli)}"
             return title, body + "\nFind the cause and fix it."
         assert planned.step is not None
+        own = [h for h in hidden if h.function in planned.functions]
+        states = self.states(planned)
+        before, after = (self.b.values(states[k], own) for k in ("before", "own"))
+        shown = sorted(own, key=lambda h: (before[h.id] == after[h.id], *_plainness(h)))[:2]
         examples = "; ".join(
             f"`{c.module}.{c.function}({', '.join(repr(a) for a in c.args)})` -> `{c.expected!r}`"
             if c.module != "cli"
             else f"`python3 -m {package}.cli {' '.join(_shell_word(a) for a in c.args[0])}` "
             f"prints `{c.expected!r}`"
-            for c in [h for h in hidden if h.function in planned.functions][:2]
+            for c in shown
         )
         text = with_params(planned.step.text, self.b.params)
         return planned.step.title, f"{text} Examples: {examples}."
@@ -728,6 +732,12 @@ class TicketMaker:
 
 class GenerationError(Exception):
     """A world could not be built for these arguments (another draw is tried)."""
+
+
+def _plainness(case: Case) -> tuple[bool, int]:
+    """Examples that say more first: not a zero or a one-part list, then the longest."""
+    plain = not case.expected or (isinstance(case.expected, list) and len(case.expected) < 2)
+    return plain, -len(repr(case.expected))
 
 
 def _order(ticket_id: str) -> int:
