@@ -46,6 +46,28 @@ class Params:
     holidays: list[int]
     interval: int
     """Business days between instalments."""
+    split_ends_first: bool
+    """The instalments story's change puts the larger parts first (its feature put them last),
+    or the other way round."""
+
+    @property
+    def split_side(self) -> str:
+        """Where the feature puts the larger parts of a split."""
+        return "last" if self.split_ends_first else "first"
+
+    @property
+    def split_changed_side(self) -> str:
+        """Where the change puts them."""
+        return "first" if self.split_ends_first else "last"
+
+    @property
+    def split_test(self) -> str:
+        """The code of the feature's split: which parts get the extra cent."""
+        return "index >= parts - extra" if self.split_ends_first else "index < extra"
+
+    @property
+    def split_changed_test(self) -> str:
+        return "index < extra" if self.split_ends_first else "index >= parts - extra"
 
     @property
     def skus(self) -> list[str]:
@@ -96,6 +118,7 @@ def draw_params(rng: random.Random) -> Params:
         grace=rng.choice([3, 5, 7]),
         holidays=sorted(rng.sample(range(1, 60), 4)),
         interval=rng.choice([5, 10, 15]),
+        split_ends_first=rng.random() < 0.5,
     )
 
 
@@ -287,13 +310,13 @@ FUNCTIONS: tuple[Fn, ...] = (
         '''def split_cents(cents, parts):
     """An amount split into parts that add up to it."""
     base, extra = divmod(cents, parts)
-    return [base + (1 if index < extra else 0) for index in range(parts)]
+    return [base + (1 if ⟪split_changed_test⟫ else 0) for index in range(parts)]
 ''',
         _n(lambda rng, p: (rng.randint(0, 99999), rng.randint(1, 7))),
         earlier='''def split_cents(cents, parts):
     """An amount split into parts that add up to it."""
     base, extra = divmod(cents, parts)
-    return [base + (1 if index >= parts - extra else 0) for index in range(parts)]
+    return [base + (1 if ⟪split_test⟫ else 0) for index in range(parts)]
 ''',
     ),
     # ---- days ---------------------------------------------------------------------------
@@ -1100,7 +1123,7 @@ def late_fee(open_cents, due, today):
                 "Split an amount into parts",
                 "Add `money.split_cents(cents, parts)`: the amount split into `parts` whole-cent "
                 "parts that add up to it exactly and differ by at most one cent, the larger "
-                "parts last.",
+                "parts ⟪split_side⟫.",
             ),
             Step(
                 "feature",
@@ -1136,9 +1159,9 @@ def instalments(cents, parts, start):
             Step(
                 "change",
                 ("split_cents",),
-                "Larger instalments first",
-                "Customers complained that the last instalment is the larger one. "
-                "`money.split_cents` must now put the larger parts first.",
+                "Larger instalments ⟪split_changed_side⟫",
+                "Customers complained that the ⟪split_side⟫ instalment is the larger one. "
+                "`money.split_cents` must now put the larger parts ⟪split_changed_side⟫.",
             ),
         ),
     ),
@@ -1150,8 +1173,14 @@ PARAM = re.compile(r"⟪(\w+)⟫")
 
 
 def with_params(text: str, p: Params) -> str:
-    """``text`` with each ``⟪name⟫`` replaced by the world's value of ``name``."""
-    return PARAM.sub(lambda m: repr(getattr(p, m.group(1))), text)
+    """``text`` with each ``⟪name⟫`` replaced by the world's value of ``name`` (text as it is,
+    numbers as Python writes them)."""
+
+    def value(match: re.Match[str]) -> str:
+        found = getattr(p, match.group(1))
+        return found if isinstance(found, str) else repr(found)
+
+    return PARAM.sub(value, text)
 
 
 def state_lines(module: str, p: Params) -> list[str]:

@@ -727,7 +727,8 @@ class TicketMaker:
             for c in shown
         )
         text = with_params(planned.step.text, self.b.params)
-        return planned.step.title, f"{text} Examples: {examples}."
+        title = with_params(planned.step.title, self.b.params)
+        return title, f"{text} Examples: {examples}."
 
 
 class GenerationError(Exception):
