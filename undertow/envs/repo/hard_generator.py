@@ -4,10 +4,10 @@
 - **Phases.** Tickets come in phases; the env releases phase n+1 when every ticket of phase n
   is submitted. Stories run across phases: a feature, then a ticket that builds on it, then one
   that changes what the feature must do, so work done wrong early fails later tickets.
-- **Symptoms where users meet them.** A bug ticket reports a command's output or a caller's
-  result, never the buggy function, computed on the repository as shipped, and chosen so that
-  it shows whatever other tickets are done, and goes away when (and only when) this ticket's
-  bug is fixed.
+- **Symptoms where users meet them.** A bug ticket reports a command's output, never the
+  buggy function, computed on the repository as shipped, and chosen (among commands aimed at
+  the bug, :mod:`undertow.envs.repo.hard_witnesses`, and random ones) so that it stays wrong
+  until this ticket's bug is fixed and is right once it is.
 - **Hidden cases per project state.** A ticket of phase p is judged on calls whose correct
   result is the same with the earlier phases done, with its own phase done, and at the end,
   so a ticket done right is never failed by a later ticket done right.
