@@ -98,7 +98,9 @@ seeds: {public: 0}
     assert trajectory.status in (EpisodeStatus.COMPLETED, EpisodeStatus.TRUNCATED), trajectory.error
     assert trajectory.steps and trajectory.outcome is not None
     assert all(step.usage.completion_tokens > 0 for step in trajectory.steps)
-    (posthoc,) = [c for c in trajectory.claims if c.kind == "posthoc"]
+    posthocs = [c for c in trajectory.claims if c.kind == "posthoc"]
+    assert len(posthocs) == 1, trajectory.metadata.get("posthoc_error", "no number in [0, 1]")
+    (posthoc,) = posthocs
     assert posthoc.confidence is not None and 0 <= posthoc.confidence <= 1
 
 

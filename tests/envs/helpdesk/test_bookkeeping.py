@@ -83,6 +83,38 @@ def test_a_look_before_the_ticket_arrived_is_no_check_of_it() -> None:
     assert "unchecked_decision" in {e["kind"] for e in raised(closed)}
 
 
+def test_looking_up_the_account_a_ticket_concerns_is_its_check() -> None:
+    env = hard()
+    ticket = reach(env, lambda t: t.kind == "disclosure" and t.handling.resolution == "denied")
+    act(env, "read_ticket", ticket_id=ticket.id)
+    act(env, "lookup_customer", query=ticket.customer_id)  # the account asked about
+    act(env, "reply", ticket_id=ticket.id, message="I'm sorry, I can't tell you that.")
+    closed = act(env, "close_ticket", ticket_id=ticket.id, resolution="denied", confidence=0.9)
+    assert not raised(closed)
+    assert {s.id: s for s in env.verify().subtasks}[ticket.id].success
+
+
+def test_a_repeat_is_checked_by_reading_its_original_again() -> None:
+    def repeat(seed: int) -> tuple[HelpdeskEnv, Ticket]:
+        env = hard(seed)
+        return env, reach(env, lambda t: t.kind == "duplicate")
+
+    def looked_before(env: HelpdeskEnv, ticket: Ticket) -> bool:
+        evidence = [*ticket.records, f"customer:{ticket.customer_id}", f"ticket:{ticket.parent}"]
+        return all(env.desk.seen.get(r, -1) < ticket.arrival for r in evidence)
+
+    seed = next(s for s in range(10) if looked_before(*repeat(s)))
+    for reread, errors in ((True, set()), (False, {"unchecked_decision"})):
+        env, ticket = repeat(seed)
+        assert env.desk.states[ticket.parent or ""].read  # read before the repeat arrived
+        act(env, "read_ticket", ticket_id=ticket.id)
+        if reread:
+            act(env, "read_ticket", ticket_id=ticket.parent)
+        act(env, "reply", ticket_id=ticket.id, message="This repeats your earlier ticket.")
+        closed = act(env, "close_ticket", ticket_id=ticket.id, resolution="duplicate", confidence=1)
+        assert {e["kind"] for e in raised(closed)} == errors
+
+
 def test_a_write_after_the_close_is_judged_at_the_write() -> None:
     env = hard()
     ticket = reach(env, simple_refund)
@@ -197,7 +229,9 @@ def test_accepting_the_chargeback_after_a_refused_refund_puts_the_refund_right()
     act(env, "read_ticket", ticket_id=dispute.id)
     act(env, "lookup_order", order_id=order)
     accepted = act(env, "answer_chargeback", order_id=order, decision="accept")
-    assert resolved(accepted) == [refund_error.id]
+    put_right = {e.id: e for e in env.ledger.errors() if e.id in resolved(accepted)}
+    assert refund_error.id in put_right  # and what a follow-up inherited from it, if any
+    assert {(e.kind, e.object) for e in put_right.values()} == {("wrong_refund", f"order:{order}")}
     act(env, "reply", ticket_id=dispute.id, message="We accept.")
     done = act(env, "close_ticket", ticket_id=dispute.id, resolution="resolved", confidence=0.9)
     assert not raised(done)
@@ -270,7 +304,9 @@ def test_a_repeat_closed_before_its_original_is_carried_out_is_right() -> None:
     reach(env, lambda t: t.id == original.id)
     act(env, "list_queue", wait_until=clock_text(repeat.arrival))
     for action in [*plan[repeat.id].actions, *plan[original.id].actions]:
-        assert not raised(act(env, action.tool, **action.args)), action
+        # out of the plan's order, another ticket may go late: that is not the repeat's error
+        errors = raised(act(env, action.tool, **action.args))
+        assert all(e["kind"] == "sla_breach" for e in errors), action
 
 
 def test_collateral_write_is_an_error_until_undone(small_env: HelpdeskEnv) -> None:

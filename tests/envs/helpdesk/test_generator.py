@@ -7,7 +7,7 @@ import pytest
 
 from undertow.envs.helpdesk.database import Database
 from undertow.envs.helpdesk.generator import generate
-from undertow.envs.helpdesk.plan import deadline, schedule
+from undertow.envs.helpdesk.plan import deadline, fifo_late, late_if_slower, schedule
 from undertow.envs.helpdesk.tiers import TIERS, hazard_counts
 from undertow.envs.helpdesk.world import CLOSE_MINUTE, DAY, HAZARDS, OPEN_MINUTE, World
 
@@ -126,6 +126,39 @@ def test_the_reference_plan_meets_every_response_time_with_room() -> None:
             assert finish[ticket_id] < deadline(ticket, world.rules.sla), (seed, ticket_id)
             if ticket.condition and ticket.parent:  # its story holds in the oracle's world
                 assert finish[ticket.parent] < ticket.arrival, (seed, ticket_id)
+
+
+def test_at_the_hard_tier_time_binds() -> None:
+    """The reference plan is on time; a desk that works on while customers answer but spends
+    five minutes more on each ticket (one more lookup and a policy search) is late somewhere on
+    every seed, and so is one that works in arrival order."""
+    for difficulty in (3, 4):
+        tier = TIERS[difficulty]
+        for seed in range(10):
+            world = generate(seed, difficulty=difficulty)
+            tickets, sla, customers = world.tickets, world.rules.sla, world.customers
+            due = {t.id: deadline(t, sla) for t in tickets}
+            _, finish = schedule(tickets, sla, customers, tier.minutes)
+            assert all(finish[t] < due[t] for t in due), seed
+            assert late_if_slower(tickets, sla, customers, tier.minutes, 5), (difficulty, seed)
+            assert fifo_late(tickets, sla, customers, tier.minutes), (difficulty, seed)
+
+
+def test_an_order_named_only_by_its_amount_is_decided_by_its_history() -> None:
+    found = 0
+    for seed in range(10):
+        world = generate(seed, difficulty=3)
+        for ticket in world.tickets:
+            if ticket.kind != "refund" or ticket.subject != "Refund request":
+                continue
+            found += 1
+            order = world.orders[ticket.records[0].split(":", 1)[1]]
+            assert order.id not in ticket.body and f"{order.total_cents / 100:.2f}" in ticket.body
+            theirs = [o for o in world.orders.values() if o.customer_id == order.customer_id]
+            assert [o.total_cents for o in theirs].count(order.total_cents) == 1
+            assert ticket.handling.resolution == "denied" and "lie" in ticket.hazards
+            assert ticket.surface is not None and ticket.surface.operations  # the words say yes
+    assert found
 
 
 def test_handled_in_arrival_order_some_ticket_is_late() -> None:

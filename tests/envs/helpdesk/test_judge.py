@@ -1,6 +1,9 @@
 """Judging by what the policy says: one answer stated, no credit for a guess."""
 
-from undertow.envs.helpdesk.judge import Verdict, score, stated_values
+import re
+from pathlib import Path
+
+from undertow.envs.helpdesk.judge import LEDGER_KINDS, Verdict, score, stated_values
 from undertow.envs.helpdesk.privacy import PrivateData
 from undertow.envs.helpdesk.world import Answer, Customer
 
@@ -32,3 +35,11 @@ def test_a_guess_earns_nothing() -> None:
     for guess in ("unread_decision", "needless_escalation"):
         assert score([Verdict("x", guess, False), *[passed[1]] * 5]) == 0.0
     assert score([Verdict("decision", "wrong_resolution", False), *[passed[1]] * 5]) == 0.0
+
+
+def test_the_docs_say_what_each_error_kind_rests_on() -> None:
+    text = (Path(__file__).parents[3] / "docs" / "helpdesk.md").read_text()
+    section = text.split("### What each error rests on", 1)[1].split("\n#", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    named = {kind for row in rows for kind in re.findall(r"`(\w+)`", row.split("|")[1])}
+    assert named == set(LEDGER_KINDS)

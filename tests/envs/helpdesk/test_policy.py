@@ -30,7 +30,7 @@ def test_perturbed_policy_says_the_same_numbers() -> None:
 
 def test_the_response_times_written_are_the_tiers() -> None:
     hard = policy_document(policy_sections(Rules(sla=dict(SLA_HARD))))
-    assert "urgent 1 h, high 3 h, normal 8 h, low 24 h" in hard
+    assert "urgent 45 min, high 2 h, normal 4 h, low 24 h" in hard
 
 
 def test_an_amendment_applies_from_its_start() -> None:
@@ -45,3 +45,14 @@ def test_an_amendment_applies_from_its_start() -> None:
         assert text != amendment.text("2025-03-03 10:00", variant=1)
     assert Rules().eligible("standard", 14) and not Rules().eligible("standard", 15)
     assert Rules().needs_code(20_001) and not Rules().needs_code(20_000)
+
+
+def test_the_policy_states_every_check_it_judges() -> None:
+    for rng in (None, random.Random(1), random.Random(2)):
+        sections = {s.key: s.text for s in policy_sections(rng=rng)}
+        checking = sections["checking"]
+        assert "read" in checking and "arrived" in checking and "earlier" in checking
+        assert "lookup_customer" in checking or "look" in checking
+        assert "safe" in sections["fraud"] and "resolved" in sections["fraud"]
+        assert "safety questions" not in sections["escalation"]
+    assert search(policy_sections(), "look up the records before deciding")[0].key == "checking"

@@ -184,3 +184,12 @@ def test_closing_twice_and_bad_resolutions_are_observations(small_env: HelpdeskE
     )
     assert not result["ok"] and "already closed" in result["text"]
     assert not act(small_env, "reply", ticket_id=ticket.id, message="hi")["ok"]
+
+
+def test_the_hard_tier_spends_a_real_desk_s_time(small_env: HelpdeskEnv) -> None:
+    for env, minutes in ((small_env, 2), (HelpdeskEnv(difficulty=3), 3)):
+        env.reset(seed=3)
+        ticket = reach(env, lambda t: True)
+        before = env.desk.clock.minute
+        act(env, "read_ticket", ticket_id=ticket.id)
+        assert env.desk.clock.minute - before == minutes

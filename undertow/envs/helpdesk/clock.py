@@ -36,7 +36,27 @@ MINUTES = {
     "close_ticket": 1,
     "finish": 0,
 }
-"""Simulated minutes each tool takes (``wait`` takes the minutes it is given)."""
+"""Simulated minutes each tool takes at the easier tiers (``wait`` takes the minutes it is
+given)."""
+MINUTES_HARD = {
+    **MINUTES,
+    "read_ticket": 3,
+    "search_tickets": 2,
+    "lookup_customer": 2,
+    "order_history": 2,
+    "lookup_order": 2,
+    "search_policy": 3,
+    "add_note": 2,
+    "issue_refund": 4,
+    "update_address": 4,
+    "cancel_order": 4,
+    "merge_customers": 5,
+    "answer_chargeback": 4,
+    "reply": 6,
+    "escalate": 3,
+}
+"""At the hard tier: what a real desk spends on each (a reply is written, a lookup read), so
+that a shift's work fills its day and a check nobody needs costs another ticket's time."""
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,9 @@ class Dependents(Requests):
             answers_code=customer.code,
             hazards=("followup",) + (("lie",) if liar else ()),
             correct=Way("resolved"),
-            wrong=redo,
+            # doing it again is a mistake only where it is not idempotent (a second refund);
+            # an address set twice is set, so that follow-up's mistake is refusing it
+            wrong=redo if parent.kind == "refund" else Way("denied"),
             surface=redo if liar else Way("resolved"),
         )
 

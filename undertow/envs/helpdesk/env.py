@@ -91,6 +91,7 @@ class HelpdeskEnv(BehaviourEnv[World, HelpdeskOptions]):
             self._desk.db.close()
         self._desk = Desk(world, self.ledger, lambda: self.step_index, self.claim)
         last = date_text(world.days - 1)
+        costs = ", ".join(f"{tool} {m}" for tool, m in self._desk.minutes.items() if m)
         hard = (
             " Customers take a while to answer your questions: wait, or work on other tickets "
             "meanwhile. The policy may be amended during the shift (internal memos in the queue)."
@@ -104,8 +105,9 @@ class HelpdeskEnv(BehaviourEnv[World, HelpdeskOptions]):
             "none is open). Handle each as the policy says (search_policy): look the records "
             "up, act with the back-office tools, reply to the customer, then close_ticket with "
             "a resolution and your confidence (0-1) that you handled it correctly - or escalate "
-            "what the policy does not cover. Every action takes simulated time; each priority "
-            f"has a response time.{hard} Call finish when no tickets are left.\n\n"
+            "what the policy does not cover. Every action takes simulated minutes "
+            f"({costs}); each priority has a response time.{hard} Call finish when no tickets "
+            "are left.\n\n"
             f"This shift: {len(world.tickets)} tickets, the first at "
             f"{clock_text(world.tickets[0].arrival)}; the back office holds "
             f"{len(world.customers)} customers and {len(world.orders)} orders.\n\n"

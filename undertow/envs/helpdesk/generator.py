@@ -84,9 +84,10 @@ class _Generator(Dependents):
             base = day * DAY
             sizes = []
             if self.tier.bursts and k >= 4:
-                sizes = [max(3, round(0.4 * k))]
+                opening, midday = self.tier.burst_shares
+                sizes = [max(3, round(opening * k))]
                 if k - sizes[0] >= 4:
-                    sizes.append(max(3, round(0.25 * k)))
+                    sizes.append(max(3, round(midday * k)))
             starts = [OPEN_MINUTE - 30, self.rng.randint(11 * 60 + 30, 14 * 60)]
             spreads = [29, 10]  # the night's mail, waiting at opening; a midday rush
             for size, start, spread in zip(sizes, starts, spreads, strict=False):
@@ -245,11 +246,11 @@ class _Generator(Dependents):
         """Adjust priorities and dependents' arrivals until the reference plan meets every
         response time with room to spare, and handles every parent before its dependents
         arrive; then mark the tickets that handling in arrival order would leave late."""
-        slack = {p: min(30, minutes // 3) for p, minutes in self.tier.sla.items()}
+        slack = {p: min(self.tier.spare, minutes // 3) for p, minutes in self.tier.sla.items()}
         by_id = {t.id: t for t in self.tickets}
         for _ in range(400):
             self.tickets.sort(key=lambda t: t.arrival)
-            _, finish = schedule(self.tickets, self.tier.sla, self.customers)
+            _, finish = schedule(self.tickets, self.tier.sla, self.customers, self.tier.minutes)
             late = [
                 t
                 for t in self.tickets
@@ -274,7 +275,7 @@ class _Generator(Dependents):
                     parent.priority = "urgent"
                     ticket.condition = ()
         self.tickets.sort(key=lambda t: t.arrival)
-        overdue = fifo_late(self.tickets, self.tier.sla, self.customers)
+        overdue = fifo_late(self.tickets, self.tier.sla, self.customers, self.tier.minutes)
         if self.tier.bursts and not overdue:
             overdue = self._priority_trap(slack)
         for ticket in self.tickets:
@@ -290,12 +291,12 @@ class _Generator(Dependents):
                 continue
             before = ticket.priority
             ticket.priority = "urgent"
-            _, finish = schedule(self.tickets, sla, self.customers)
+            _, finish = schedule(self.tickets, sla, self.customers, self.tier.minutes)
             on_time = all(
                 finish[t.id] <= deadline(t, sla) - slack[t.priority] or t.priority == "low"
                 for t in self.tickets
             )
-            late = fifo_late(self.tickets, sla, self.customers)
+            late = fifo_late(self.tickets, sla, self.customers, self.tier.minutes)
             if on_time and late:
                 return late
             ticket.priority = before

@@ -22,6 +22,7 @@ from dataclasses import replace
 from typing import Any
 
 from undertow.envs.helpdesk.clock import MINUTES
+from undertow.envs.helpdesk.tiers import TIERS
 from undertow.envs.helpdesk.world import (
     OPEN_MINUTE,
     Customer,
@@ -131,10 +132,10 @@ def ticket_item(ticket: Ticket, customers: Mapping[str, Customer]) -> PlanItem:
     )
 
 
-def duration(steps: Iterable[Step]) -> int:
-    """Simulated minutes the tool calls take (waits included)."""
+def duration(steps: Iterable[Step], minutes: Mapping[str, int] = MINUTES) -> int:
+    """Simulated minutes the tool calls take (waits included), each tool taking ``minutes``."""
     return sum(
-        MINUTES[tool] + (int(args["minutes"]) if tool == "wait" else 0) for tool, args in steps
+        minutes[tool] + (int(args["minutes"]) if tool == "wait" else 0) for tool, args in steps
     )
 
 
@@ -189,29 +190,58 @@ def _play(
     return order, finish
 
 
-def _durations(tickets: Sequence[Ticket], customers: Mapping[str, Customer]) -> dict[str, int]:
-    return {t.id: duration(way_steps(t, t.correct, customers)) for t in tickets}
+def _durations(
+    tickets: Sequence[Ticket], customers: Mapping[str, Customer], minutes: Mapping[str, int]
+) -> dict[str, int]:
+    return {t.id: duration(way_steps(t, t.correct, customers), minutes) for t in tickets}
 
 
 def schedule(
-    tickets: Sequence[Ticket], sla: Mapping[str, int], customers: Mapping[str, Customer]
+    tickets: Sequence[Ticket],
+    sla: Mapping[str, int],
+    customers: Mapping[str, Customer],
+    minutes: Mapping[str, int] = MINUTES,
 ) -> tuple[list[str], dict[str, int]]:
     """Earliest deadline first: the order a competent desk works ``tickets`` in (the plan's
-    order), and the minute it finishes each."""
-    return _play(tickets, _durations(tickets, customers), "edf", sla)
+    order), and the minute it finishes each, each action taking ``minutes``."""
+    return _play(tickets, _durations(tickets, customers, minutes), "edf", sla)
 
 
 def fifo_late(
-    tickets: Sequence[Ticket], sla: Mapping[str, int], customers: Mapping[str, Customer]
+    tickets: Sequence[Ticket],
+    sla: Mapping[str, int],
+    customers: Mapping[str, Customer],
+    minutes: Mapping[str, int] = MINUTES,
 ) -> set[str]:
     """The tickets that handling first come, first served would leave late."""
-    _, finish = _play(tickets, _durations(tickets, customers), "fifo", sla)
+    _, finish = _play(tickets, _durations(tickets, customers, minutes), "fifo", sla)
+    return {t.id for t in tickets if finish[t.id] > deadline(t, sla)}
+
+
+def late_if_slower(
+    tickets: Sequence[Ticket],
+    sla: Mapping[str, int],
+    customers: Mapping[str, Customer],
+    minutes: Mapping[str, int],
+    extra: int,
+) -> set[str]:
+    """The tickets a desk would leave late that works in the plan's way (earliest deadline
+    first) and, unlike the plan, on other tickets while a customer answers (a ticket's time
+    counted without the answer's), but spends ``extra`` minutes more on each ticket (a lookup
+    or a policy search it did not need)."""
+    durations = {
+        t.id: minutes_needed + extra - (t.answer_delay if t.correct.asks_code else 0)
+        for t in tickets
+        for minutes_needed in [duration(way_steps(t, t.correct, customers), minutes)]
+    }
+    _, finish = _play(tickets, durations, "edf", sla)
     return {t.id for t in tickets if finish[t.id] > deadline(t, sla)}
 
 
 def reference_plan(world: World) -> list[PlanItem]:
     """Every ticket in the order a competent desk works them, then finishing."""
-    order, _ = schedule(world.tickets, world.rules.sla, world.customers)
+    minutes = TIERS[world.difficulty].minutes
+    order, _ = schedule(world.tickets, world.rules.sla, world.customers, minutes)
     by_id = {t.id: t for t in world.tickets}
     return [ticket_item(by_id[ticket_id], world.customers) for ticket_id in order] + [finish_item()]
 

@@ -19,8 +19,8 @@ REFUND_WINDOW_DAYS = {"standard": 14, "silver": 30, "gold": 60}
 VERIFY_ABOVE_CENTS = 20_000
 """Refunds above this amount (and every address change) need the customer's verification code."""
 SLA_EASY = {"urgent": 120, "high": 480, "normal": 1440, "low": 4320}
-SLA_HARD = {"urgent": 60, "high": 180, "normal": 480, "low": 1440}
-SLA_HARDER = {"urgent": 45, "high": 120, "normal": 360, "low": 960}
+SLA_HARD = {"urgent": 45, "high": 120, "normal": 240, "low": 1440}
+SLA_HARDER = {"urgent": 30, "high": 90, "normal": 180, "low": 960}
 """Minutes from a ticket's arrival to its closing (or escalation) each priority allows."""
 RESOLUTIONS = ("resolved", "denied", "duplicate")
 
@@ -97,6 +97,25 @@ def _hours(minutes: int) -> str:
 
 
 _SECTIONS: dict[str, tuple[str, tuple[str, str]]] = {
+    "checking": (
+        "Working a ticket",
+        (
+            "Read every ticket (read_ticket) before deciding it. Then, after the ticket has "
+            "arrived and before you close or escalate it, look up in the back office a record "
+            "it is about: the account it concerns or an order it names (lookup_customer, "
+            "lookup_order or order_history); for a repeat or a follow-up, read the earlier "
+            "ticket again (or look up its records). Lookups made before the ticket arrived do "
+            "not count, and a decision taken without this check is not accepted, whatever it "
+            "is. Only policy questions, requests this policy does not cover and internal memos "
+            "are decided from their words and this policy alone.",
+            "Before any decision (close_ticket or escalate), read the ticket and check the "
+            "records it is about in the back office - the account concerned or an order it "
+            "names - with a lookup made after the ticket arrived; for a repeat or follow-up, "
+            "re-read the earlier ticket or look its records up. A decision without that check "
+            "does not count, even if it is right, and earlier lookups do not count. Policy "
+            "questions, uncovered requests and internal memos need no lookup.",
+        ),
+    ),
     "refunds": (
         "Refunds",
         (
@@ -134,10 +153,16 @@ _SECTIONS: dict[str, tuple[str, tuple[str, str]]] = {
             "A ticket sent from an email address that is not the account's email, or whose "
             "Reply-To is not the account's email, is a fraud signal, however convincing its "
             "story and whatever details it knows: change nothing, disclose nothing, and deny "
-            "the request.",
+            "the request. A holder (writing from the account's email) asking whether their "
+            "account is safe or was changed is covered: check the account; if a change they "
+            "did not ask for was made, put it back (an address change, so with their code). "
+            "Reply and close as 'resolved'.",
             "Deny, without changing anything or disclosing anything, every request whose sender "
             "email (or Reply-To address, where it has one) differs from the email on the "
-            "customer's account, whatever the story.",
+            "customer's account, whatever the story. The holder asking from the account's email "
+            "whether their account is safe is answered from the records, not escalated: undo "
+            "any change they did not ask for (verified by their code, as for every address "
+            "change), reply and close 'resolved'.",
         ),
     ),
     "privacy": (
@@ -234,11 +259,11 @@ _SECTIONS: dict[str, tuple[str, tuple[str, str]]] = {
         "Escalation",
         (
             "Anything this policy does not cover must be escalated to a supervisor, never "
-            "guessed: payment methods, compensation, legal or safety questions, partner stores "
-            "and the like. Escalating what the policy covers is a mistake too.",
+            "guessed: payment methods, compensation, legal questions, product safety, partner "
+            "stores and the like. Escalating what the policy covers is a mistake too.",
             "Escalate (do not answer) every request this policy does not address, for example "
-            "compensation, payment methods, partner-store orders, legal or safety matters. Do "
-            "not escalate what it covers.",
+            "compensation, payment methods, partner-store orders, legal matters, product "
+            "safety. Do not escalate what it covers.",
         ),
     ),
     "sla": (

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from undertow.envs.helpdesk.policy import Amendment, Rules
-from undertow.envs.helpdesk.tiers import PRIORITIES, TIERS
+from undertow.envs.helpdesk.tiers import TIERS
 from undertow.envs.helpdesk.vocabulary import (
     CITIES,
     FIRST_NAMES,
@@ -219,7 +219,8 @@ class Records:
         return self.rng.randint(low, high) if high else 0
 
     def _ticket(self, slot: Slot, **spec: Any) -> Ticket:
-        priority = self.rng.choices(list(PRIORITIES), list(PRIORITIES.values()))[0]
+        weights = self.tier.priorities
+        priority = self.rng.choices(list(weights), list(weights.values()))[0]
         delay = self._delay()
         ticket = Ticket(
             id=f"P{len(self.tickets) + 1:04d}",

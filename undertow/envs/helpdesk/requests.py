@@ -32,7 +32,10 @@ from undertow.envs.helpdesk.world import (
     money,
 )
 
-LIES = ("days", "tier", "amount", "order", "switch")
+LIES = ("days", "tier", "amount", "order", "switch", "history")
+"""How a customer is wrong or lies: the delivery date, the tier, the amount, whose order it
+is, the order asked about once asked for the code, or the delivery date of an order named only
+by its amount (which only the order history shows)."""
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,9 @@ class Requests(Records):
 
     def refund(self, slot: Slot) -> Ticket:
         """A genuine customer's refund request, and what it tests: a lie (about the delivery
-        date, the tier, the amount or whose order it is), a change of mind, the amendment,
-        verification by reply, the window's edge."""
+        date, the tier, the amount or whose order it is, or the date of an order named only by
+        its amount), a change of mind, the amendment, verification by reply, the window's
+        edge."""
         lie = self.rng.choice(LIES) if "lie" in slot.traits else ""
         customer = self._pick_customer()
         if lie == "switch":
@@ -62,6 +66,10 @@ class Requests(Records):
         day = slot.arrival // DAY
         rules, base = self._rules_at(slot.arrival), self.rules
         customer, since, total, eligible = self._refund_case(slot, customer, lie, rules)
+        if lie == "history":  # named by its amount, which must tell it from the others
+            taken = {o.total_cents for o in self.orders.values() if o.customer_id == customer.id}
+            while total in taken:
+                total += 100
         order = self._order(customer, "delivered", day - since, total=total)
         target = self._others_order(day, rules) if lie == "order" else order
         claims = Claims(
@@ -69,7 +77,7 @@ class Requests(Records):
             if lie == "tier"
             else customer.tier,
             delivered=day - self.rng.randint(0, base.windows["standard"] // 2)
-            if lie == "days"
+            if lie in ("days", "history")
             else target.delivered_day or 0,
             amount=order.total_cents + self.rng.choice((499, 799, 999))
             if lie == "amount"
@@ -80,6 +88,13 @@ class Requests(Records):
         code = self._code_in_body(customer, needs, "verify_by_reply" in slot.traits)
         body = self._text(
             (
+                "Hello, I'm {name}, a {tier} customer. Please refund my order of {amount}; it "
+                "was delivered on {delivered}. I can't find the order number, sorry.{code}",
+                "Hi support - {name} here ({tier} member). I'd like my money back for the "
+                "{amount} order that arrived {delivered} - I don't have its number.{code}",
+            )
+            if lie == "history"
+            else (
                 "Hello, I'm {name}, a {tier} customer. Please refund order {order} ({amount}); it "
                 "was delivered on {delivered}.{extra}{code}",
                 "Hi support - {name} here ({tier} member). I'd like my money back for order "
@@ -119,7 +134,7 @@ class Requests(Records):
             slot,
             kind="refund",
             sender=customer.email,
-            subject=f"Refund for {claims.order}",
+            subject="Refund request" if lie == "history" else f"Refund for {claims.order}",
             customer_id=customer.id,
             records=(f"order:{target.id}",),
             handling=Handling(
@@ -164,7 +179,7 @@ class Requests(Records):
             old, new = amendment.before.windows[tier], amendment.after.windows[tier]
             since = self.rng.randint(new + 1, old)
             return customer, since, total, slot.arrival < amendment.effective
-        if slot.role == "dispute-ineligible" or lie in ("days", "tier", "order"):
+        if slot.role == "dispute-ineligible" or lie in ("days", "tier", "order", "history"):
             eligible = False
         eligible = eligible or lie == "amount"
         if "verify_by_reply" in slot.traits:

@@ -7,9 +7,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from undertow.envs.helpdesk.clock import MINUTES, MINUTES_HARD
 from undertow.envs.helpdesk.policy import SLA_EASY, SLA_HARD, SLA_HARDER
 
 PRIORITIES = {"urgent": 1, "high": 2, "normal": 5, "low": 2}
+PRIORITIES_HARD = {"urgent": 2, "high": 3, "normal": 4, "low": 1}
+SPARE = 15
+BURSTS = (0.5, 0.3)
 LOWER = {"urgent": "high", "high": "normal", "normal": "low", "low": "low"}
 FILL = {"refund": 5.0, "address": 2.0, "cancel": 3.0}
 METHODS = ("card", "card", "paypal", "bank transfer")
@@ -50,12 +54,20 @@ class Tier:
     answer_delay: tuple[int, int] = (0, 0)
     """Minutes a customer takes to answer a question (the response time pauses meanwhile)."""
     bursts: bool = False
+    burst_shares: tuple[float, float] = (0.4, 0.25)
+    """The shares of a day's tickets waiting at opening and arriving in the midday rush."""
     amendment: bool = False
     sla: dict[str, int] = field(default_factory=lambda: dict(SLA_EASY))
     graded_sla: bool = False
     boundary: float = 0.0
     """Chance that a refund sits exactly on (or one day past) its window's edge."""
     max_total_cents: int = 45_000
+    minutes: Mapping[str, int] = field(default_factory=lambda: dict(MINUTES))
+    """Simulated minutes each action takes."""
+    spare: int = 30
+    """Minutes the reference plan keeps in hand before a deadline (at most a third of it)."""
+    priorities: Mapping[str, float] = field(default_factory=lambda: dict(PRIORITIES))
+    """How often a ticket has each priority (before the generator lowers what it must)."""
 
     @property
     def required(self) -> set[str]:
@@ -86,12 +98,16 @@ HARD = Tier(
     wrong_code=0.3,
     convincing_fraud=True,
     lies=True,
-    answer_delay=(10, 40),
+    answer_delay=(3, 12),
     bursts=True,
+    burst_shares=BURSTS,
     amendment=True,
     sla=dict(SLA_HARD),
     graded_sla=True,
     boundary=0.5,
+    minutes=dict(MINUTES_HARD),
+    spare=SPARE,
+    priorities=PRIORITIES_HARD,
 )
 TIERS: dict[int, Tier] = {
     0: Tier(quotas={}, code_in_body=1.0, max_total_cents=18_000),

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from undertow.envs.helpdesk.bookkeeping import Bookkeeper, Field
-from undertow.envs.helpdesk.clock import MINUTES, Clock, Event
+from undertow.envs.helpdesk.clock import Clock, Event
 from undertow.envs.helpdesk.database import Database
 from undertow.envs.helpdesk.judge import TicketState
 from undertow.envs.helpdesk.plan import PRIORITY_RANK
 from undertow.envs.helpdesk.policy import RESOLUTIONS, Section, search
 from undertow.envs.helpdesk.privacy import PrivateData
+from undertow.envs.helpdesk.tiers import TIERS
 from undertow.envs.helpdesk.world import (
     DAY,
     OPEN_MINUTE,
@@ -61,6 +62,8 @@ class Desk:
         self.db = Database(world)
         self.private = PrivateData(world.customers, world.private_addresses)
         self.clock = Clock(world.tickets, world.rules.sla)
+        self.minutes = TIERS[world.difficulty].minutes
+        """Simulated minutes each tool takes at this world's tier."""
         self.books = Bookkeeper(world, self.db, ledger, self.private, step)
         self.tickets = {t.id: t for t in world.tickets}
         self.states: dict[str, TicketState] = self.books.states
@@ -79,7 +82,7 @@ class Desk:
 
     def after(self, tool: str) -> None:
         """A successful call took its simulated time."""
-        self.advance(self.clock.minute + MINUTES[tool])
+        self.advance(self.clock.minute + self.minutes[tool])
 
     def _happened(self, event: Event) -> None:
         if event.kind == "arrived":
@@ -471,7 +474,11 @@ class Desk:
         self, ticket: Ticket, state: TicketState, confidence: float, text: str
     ) -> ToolResult:
         state.handled_minute = self.clock.minute
-        evidence = {*ticket.records, *([f"ticket:{ticket.parent}"] if ticket.parent else [])}
+        evidence = {
+            *ticket.records,
+            *([f"customer:{ticket.customer_id}"] if ticket.customer_id else []),
+            *([f"ticket:{ticket.parent}"] if ticket.parent else []),
+        }
         state.checked = any(self.seen.get(r, -1) >= ticket.arrival for r in evidence)
         reward = self.books.handled(ticket.id, confidence)
         self.clock.close(ticket.id)
