@@ -122,8 +122,11 @@ class Planned:
 class HardBuilder:
     """Builds one hard world; project states are sets of applied tickets."""
 
-    def __init__(self, seed: int, difficulty: int, tickets: int | None) -> None:
-        self.rng = random.Random(f"undertow-repo-hard:{seed}:{difficulty}")
+    def __init__(self, seed: int, difficulty: int, tickets: int | None, draw: int = 0) -> None:
+        # a seed's later draws are its own: never another seed's first
+        self.rng = random.Random(
+            f"undertow-repo-hard:{seed}:{difficulty}" + (f":{draw}" if draw else "")
+        )
         self.seed = seed
         self.difficulty = difficulty
         self.params: Params = draw_params(self.rng)
@@ -793,7 +796,7 @@ def generate_hard(seed: int, difficulty: int, tickets: int | None, perturb: bool
 def _attempt(
     seed: int, difficulty: int, tickets: int | None, perturb: bool, attempt: int
 ) -> RepoWorld:
-    builder = HardBuilder(seed * ATTEMPTS + attempt if attempt else seed, difficulty, tickets)
+    builder = HardBuilder(seed, difficulty, tickets, draw=attempt)
     package = builder.rng.choice(PACKAGES)
     maker = TicketMaker(builder, package)
     built: list[Ticket] = []
