@@ -3,6 +3,8 @@ traps, and the ladder of scripted agents."""
 
 from __future__ import annotations
 
+import re
+import types
 from collections.abc import Iterator
 
 import pytest
@@ -33,7 +35,7 @@ def played(env: RepoEnv, agent: object, seed: int, **options: object) -> Traject
     return trajectory
 
 
-def shipped_modules(world: RepoWorld) -> dict[str, object]:
+def shipped_modules(world: RepoWorld) -> dict[str, types.ModuleType]:
     """The package as the workspace holds it at the start, loaded in-process."""
     sources = {
         m: world.files[f"{world.package}/{m}.py"].replace(world.package, "_world") for m in MODULES
@@ -62,14 +64,49 @@ def test_every_stated_symptom_reproduces_on_the_shipped_repository(seed: int) ->
     for ticket in with_symptoms:
         assert ticket.symptom is not None
         call = ticket.symptom.call
-        (got,) = case_values(modules, [call]).values()  # type: ignore[arg-type]
+        (got,) = case_values(modules, [call]).values()
         assert got == ticket.symptom.shipped, (ticket.id, got, ticket.symptom.shipped)
         assert got != ("ok", call.expected), ticket.id
         shown = str(ticket.symptom.shipped[1])
         assert shown.splitlines()[0] in ticket.body, ticket.body
         assert ticket.function not in ticket.title
-        if call.module != "cli":
-            assert call.function not in {f for _, f in ticket.touched}, ticket.id
+        # what a user saw: a command's output, never the function to change
+        assert call.module == "cli", ticket.id
+        for module, function in ticket.touched:
+            assert f"{function}(" not in ticket.body, (ticket.id, function)
+            assert f"{module}.{function}" not in ticket.body, (ticket.id, function)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rules_state_every_site_of_a_copied_bug_and_leave_one_site_bugs_to_their_tickets(
+    seed: int,
+) -> None:
+    world = generate(seed, difficulty=3)
+    rules = world.files["docs/RULES.md"]
+    assert "coupon codes are matched ignoring case and surrounding spaces" in rules
+    assert "line amounts: each line after its volume discount" in rules
+    assert "bronze from 0 cents" in rules  # tiers and the points that follow them
+    if any(t.kind == "bug" and t.function == "allocate" for t in world.tickets):
+        assert "oldest due date first" not in rules
+    else:
+        assert "oldest due date first" in rules
+
+
+def test_the_sprints_constants_come_from_its_tickets_not_the_shipped_code() -> None:
+    world = generate(0, difficulty=3)
+    payments = world.files[f"{world.package}/payments.py"]
+    for constant in ("LATE_RATE", "FEE_CAP", "INTERVAL"):
+        assert constant not in payments
+    bodies = {t.title: t.body for t in world.tickets}
+    final = world.correct_modules["payments"]
+    for title, constant in (
+        ("Charge late fees", "LATE_RATE"),
+        ("Cap late fees", "FEE_CAP"),
+        ("Instalment plans", "INTERVAL"),
+    ):
+        value = re.search(rf"^{constant} = (\S+)$", final, re.MULTILINE)
+        assert value is not None, constant
+        assert f" {value.group(1)} " in bodies[title], (title, value.group(1))
 
 
 def test_the_hard_tier_is_long_wide_phased_and_trapped() -> None:

@@ -107,7 +107,7 @@ class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
             text = "\n\n".join(t.text for t in arrived)
             result = ToolResult(
                 f"{result.text}\n\nPhase {self.released} of {self.world.phases}: "
-                f"{len(arrived)} new tickets.\n\n{text}",
+                f"{len(arrived)} new ticket{'s' if len(arrived) != 1 else ''}.\n\n{text}",
                 {**result.fields, "released": [t.id for t in arrived]},
             )
         return result

@@ -81,6 +81,12 @@ MODULE_DOCS = {
 # ---- evaluating the project in-process ---------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
+def _compiled(source: str, name: str) -> types.CodeType:
+    """A module's code (the same text in many project states compiles once)."""
+    return compile(source, f"<{name}>", "exec")
+
+
 def load_modules(modules: dict[str, str]) -> dict[str, types.ModuleType]:
     """Execute module sources (written for package ``_world``, in import order) as a
     throwaway package."""
@@ -93,7 +99,7 @@ def load_modules(modules: dict[str, str]) -> dict[str, types.ModuleType]:
             for name in modules:
                 module = types.ModuleType(f"_world.{name}")
                 sys.modules[module.__name__] = module
-                exec(compile(modules[name], f"<{name}>", "exec"), module.__dict__)
+                exec(_compiled(modules[name], name), module.__dict__)
                 setattr(package, name, module)
                 loaded[name] = module
         finally:
@@ -383,19 +389,30 @@ def _visible_tests(
             picked.setdefault(case.function, [])
             if len(picked[case.function]) < 2:
                 picked[case.function].append(case)
-        methods = []
-        for function, chosen in picked.items():
-            checks = "\n".join(
-                f"        self.assertEqual(json_value({module}.{function}("
-                f"{', '.join(repr(a) for a in c.args)})), {right[c.id][1]!r})"
-                for c in chosen
-            )
-            methods.append(f"    def test_{function}(self):\n{checks}\n")
-        files[f"tests/test_{module}.py"] = (
-            f'"""Tests of {package}.{module}."""\n\nimport json\nimport unittest\n\n'
-            f"from {package} import {module}\n\n\n"
-            "def json_value(value):\n    return json.loads(json.dumps(value))\n\n\n"
-            "class TestCases(unittest.TestCase):\n" + "\n".join(methods)
-        )
+        checks = {
+            function: [(c.args, right[c.id][1]) for c in chosen]
+            for function, chosen in picked.items()
+        }
+        files[f"tests/test_{module}.py"] = visible_tests(package, module, checks)
     files["tests/__init__.py"] = ""
     return files
+
+
+def visible_tests(package: str, module: str, checks: dict[str, list[tuple[list[Any], Any]]]) -> str:
+    """A unittest module checking, per function of ``module``, calls (args) and their results."""
+    methods = []
+    for function, calls in checks.items():
+        if not calls:
+            continue
+        lines = "\n".join(
+            f"        self.assertEqual(json_value({module}.{function}("
+            f"{', '.join(repr(a) for a in args)})), {expected!r})"
+            for args, expected in calls
+        )
+        methods.append(f"    def test_{function}(self):\n{lines}\n")
+    return (
+        f'"""Tests of {package}.{module}."""\n\nimport json\nimport unittest\n\n'
+        f"from {package} import {module}\n\n\n"
+        "def json_value(value):\n    return json.loads(json.dumps(value))\n\n\n"
+        "class TestCases(unittest.TestCase):\n" + ("\n".join(methods) or "    pass\n")
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +46,28 @@ class Params:
     holidays: list[int]
     interval: int
     """Business days between instalments."""
+    split_ends_first: bool
+    """The instalments story's change puts the larger parts first (its feature put them last),
+    or the other way round."""
+
+    @property
+    def split_side(self) -> str:
+        """Where the feature puts the larger parts of a split."""
+        return "last" if self.split_ends_first else "first"
+
+    @property
+    def split_changed_side(self) -> str:
+        """Where the change puts them."""
+        return "first" if self.split_ends_first else "last"
+
+    @property
+    def split_test(self) -> str:
+        """The code of the feature's split: which parts get the extra cent."""
+        return "index >= parts - extra" if self.split_ends_first else "index < extra"
+
+    @property
+    def split_changed_test(self) -> str:
+        return "index < extra" if self.split_ends_first else "index >= parts - extra"
 
     @property
     def skus(self) -> list[str]:
@@ -95,6 +118,7 @@ def draw_params(rng: random.Random) -> Params:
         grace=rng.choice([3, 5, 7]),
         holidays=sorted(rng.sample(range(1, 60), 4)),
         interval=rng.choice([5, 10, 15]),
+        split_ends_first=rng.random() < 0.5,
     )
 
 
@@ -286,13 +310,13 @@ FUNCTIONS: tuple[Fn, ...] = (
         '''def split_cents(cents, parts):
     """An amount split into parts that add up to it."""
     base, extra = divmod(cents, parts)
-    return [base + (1 if index < extra else 0) for index in range(parts)]
+    return [base + (1 if ⟪split_changed_test⟫ else 0) for index in range(parts)]
 ''',
         _n(lambda rng, p: (rng.randint(0, 99999), rng.randint(1, 7))),
         earlier='''def split_cents(cents, parts):
     """An amount split into parts that add up to it."""
     base, extra = divmod(cents, parts)
-    return [base + (1 if index >= parts - extra else 0) for index in range(parts)]
+    return [base + (1 if ⟪split_test⟫ else 0) for index in range(parts)]
 ''',
     ),
     # ---- days ---------------------------------------------------------------------------
@@ -708,7 +732,11 @@ FUNCTIONS: tuple[Fn, ...] = (
     Fn(
         "payments",
         "late_fee",
-        '''def late_fee(open_cents, due, today):
+        '''LATE_RATE = ⟪late_rate⟫
+FEE_CAP = ⟪fee_cap⟫
+
+
+def late_fee(open_cents, due, today):
     """The fee on an invoice still open on day today."""
     late = days.days_late(due, today)
     if late == 0:
@@ -724,7 +752,10 @@ FUNCTIONS: tuple[Fn, ...] = (
             )
         ),
         calls=("days_late", "percent_of", "weeks_started", "round_cents"),
-        earlier='''def late_fee(open_cents, due, today):
+        earlier='''LATE_RATE = ⟪late_rate⟫
+
+
+def late_fee(open_cents, due, today):
     """The fee on an invoice still open on day today."""
     late = days.days_late(due, today)
     if late == 0:
@@ -735,7 +766,10 @@ FUNCTIONS: tuple[Fn, ...] = (
     Fn(
         "payments",
         "instalments",
-        '''def instalments(cents, parts, start):
+        '''INTERVAL = ⟪interval⟫
+
+
+def instalments(cents, parts, start):
     """A plan paying cents in parts: [[due day, cents], ...]."""
     due = start
     plan = []
@@ -842,7 +876,7 @@ FUNCTIONS: tuple[Fn, ...] = (
         "reports",
         "average_order",
         '''def average_order(orders, region):
-    """The mean order total before shipping, in cents, or None without orders."""
+    """The mean order total, in cents, or None without orders."""
     ⟦empty:if not orders:
         return None
     |⟧totals = [invoices.build(lines, region, 0)["total"] for lines in orders]
@@ -943,6 +977,13 @@ def _cli_cases(rng: random.Random, p: Params) -> list[Args]:
         amount = limit - balance if rng.random() < 0.4 else rng.randint(0, 40000)
         return ["credit", str(balance), str(amount), str(spend)]
 
+    def plan() -> list[str]:
+        parts = rng.randint(1, 5)
+        cents = rng.randint(100, 99999)
+        if rng.random() < 0.5:  # an even split: the same whichever parts are larger
+            cents -= cents % parts
+        return ["plan", str(cents), str(parts), str(rng.randint(0, 30))]
+
     makers: list[Callable[[], list[str]]] = [
         quote,
         quote,
@@ -955,12 +996,8 @@ def _cli_cases(rng: random.Random, p: Params) -> list[Args]:
         lambda: ["redeem", str(rng.randint(0, 5000)), str(rng.randint(0, 9000))],
         lambda: ["pay", str(rng.randint(0, 60000)), _json(_invoices(rng))],
         lambda: ["workdays", str(a := rng.randint(0, 50)), str(a + rng.randint(0, 20))],
-        lambda: [
-            "plan",
-            str(rng.randint(100, 99999)),
-            str(rng.randint(1, 5)),
-            str(rng.randint(0, 30)),
-        ],
+        plan,
+        plan,
     ]
     return [(maker(),) for maker in makers for _ in range(3)]
 
@@ -1043,10 +1080,14 @@ STORIES: tuple[Story, ...] = (
                 "Add `payments.late_fee(open_cents, due, today)`: the fee, in whole cents, on an "
                 "invoice of open_cents due on day `due` that is still open on day `today`. "
                 "Invoices within the grace period (see `days.days_late`) pay nothing; after it, "
-                "the fee is LATE_RATE percent of the open amount for every week of lateness, a "
-                "started week counting as a whole one. Round as RULES.md says for fees.",
+                "the fee is ⟪late_rate⟫ percent of the open amount for every week of lateness, a "
+                "started week counting as a whole one (keep the rate in a constant LATE_RATE of "
+                "payments.py). Round as RULES.md says for fees.",
                 naive={
-                    "late_fee": '''def late_fee(open_cents, due, today):
+                    "late_fee": '''LATE_RATE = ⟪late_rate⟫
+
+
+def late_fee(open_cents, due, today):
     """The fee on an invoice still open on day today."""
     late = today - due
     if late <= 0:
@@ -1067,8 +1108,8 @@ STORIES: tuple[Story, ...] = (
                 "change",
                 ("late_fee",),
                 "Cap late fees",
-                "Finance has capped late fees: a fee is never more than FEE_CAP percent of the "
-                "invoice's open amount (rounded like any fee). Set FEE_CAP in payments.py and "
+                "Finance has capped late fees: a fee is never more than ⟪fee_cap⟫ percent of the "
+                "invoice's open amount (rounded like any fee). Add it to payments.py as FEE_CAP and "
                 "apply the cap in `payments.late_fee`.",
             ),
         ),
@@ -1082,7 +1123,7 @@ STORIES: tuple[Story, ...] = (
                 "Split an amount into parts",
                 "Add `money.split_cents(cents, parts)`: the amount split into `parts` whole-cent "
                 "parts that add up to it exactly and differ by at most one cent, the larger "
-                "parts last.",
+                "parts ⟪split_side⟫.",
             ),
             Step(
                 "feature",
@@ -1091,10 +1132,13 @@ STORIES: tuple[Story, ...] = (
                 "Add `payments.instalments(cents, parts, start)`: a plan paying `cents` in "
                 "`parts` instalments, as [[due day, cents], ...]. The amounts are "
                 "`money.split_cents(cents, parts)` in order; the first instalment is due "
-                "INTERVAL business days after day `start`, each next one INTERVAL business days "
-                "after the one before. Set INTERVAL in payments.py.",
+                "⟪interval⟫ business days after day `start`, each next one ⟪interval⟫ business days "
+                "after the one before (keep the number in a constant INTERVAL of payments.py).",
                 naive={
-                    "instalments": '''def instalments(cents, parts, start):
+                    "instalments": '''INTERVAL = ⟪interval⟫
+
+
+def instalments(cents, parts, start):
     """A plan paying cents in parts: [[due day, cents], ...]."""
     return [
         [start + INTERVAL * (index + 1), share]
@@ -1115,13 +1159,28 @@ STORIES: tuple[Story, ...] = (
             Step(
                 "change",
                 ("split_cents",),
-                "Larger instalments first",
-                "Customers complained that the last instalment is the larger one. "
-                "`money.split_cents` must now put the larger parts first.",
+                "Larger instalments ⟪split_changed_side⟫",
+                "Customers complained that the ⟪split_side⟫ instalment is the larger one. "
+                "`money.split_cents` must now put the larger parts ⟪split_changed_side⟫.",
             ),
         ),
     ),
 )
+
+
+PARAM = re.compile(r"⟪(\w+)⟫")
+"""A world's constant in a function's text or a ticket's words: ``⟪late_rate⟫``."""
+
+
+def with_params(text: str, p: Params) -> str:
+    """``text`` with each ``⟪name⟫`` replaced by the world's value of ``name`` (text as it is,
+    numbers as Python writes them)."""
+
+    def value(match: re.Match[str]) -> str:
+        found = getattr(p, match.group(1))
+        return found if isinstance(found, str) else repr(found)
+
+    return PARAM.sub(value, text)
 
 
 def state_lines(module: str, p: Params) -> list[str]:
@@ -1138,61 +1197,70 @@ def state_lines(module: str, p: Params) -> list[str]:
             f"FREE_FROM = {p.free_from}",
         ],
         "customers": [f"TIERS = {p.tiers!r}"],
-        "payments": [
-            f"LATE_RATE = {p.late_rate!r}",
-            f"FEE_CAP = {p.fee_cap}",
-            f"INTERVAL = {p.interval}",
-        ],
     }
     return tables.get(module, [])
 
 
-def rules_text(p: Params) -> str:
-    """RULES.md: the business rules the code must follow."""
-    volume = "; ".join(f"{m} units or more: {off}% off the line" for m, off in p.volume)
-    zones = "; ".join(f"up to {km} km: {base} cents" for km, base in p.zones)
+def rules_text(p: Params, hidden: frozenset[str] = frozenset()) -> str:
+    """RULES.md: the business rules, in a user's terms. A detail that gives away a bug in
+    ``hidden`` (a bug whose ticket shows it) is left to the ticket: the rule reads without it."""
+
+    def said(bug: str, detail: str, instead: str = "") -> str:
+        return instead if bug in hidden else detail
+
+    if "volume_edge" in hidden:
+        volume = "; ".join(f"{m} units: {off}% off the line" for m, off in p.volume)
+    else:
+        volume = "; ".join(f"{m} units or more: {off}% off the line" for m, off in p.volume)
+    zones = "; ".join(
+        f"{said('zone_edge', 'up to ', 'to ')}{km} km: {base} cents" for km, base in p.zones
+    )
     coupons = "; ".join(
         f"`{code}`: {value}{'%' if kind == 'percent' else ' cents'} off"
         + (f" from a subtotal of {minimum} cents" if minimum else "")
         for code, (kind, value, minimum) in p.coupons.items()
     )
+    tiers = "; ".join(f"{name} from {minimum} cents" for minimum, name, _, _ in p.tiers)
+    limits = "; ".join(f"{name} {limit} cents" for _, name, _, limit in p.tiers)
+    points = ", ".join(f"{pts} for {name}" for _, name, pts, _ in p.tiers)
+    rounding = said("helper_round", "Volume discounts, coupons", "Coupons")
     return f"""# Business rules
 
 Amounts are whole cents. Days are numbers; day 0 is a Monday.
 
 ## Rounding
-- Discounts, coupons, fees and averages are rounded to the nearest cent, halves up.
+- {rounding}, fees and averages are rounded to the nearest cent, halves up.
 - Tax is rounded per invoice line to the nearest cent, halves to the even cent (the revenue
   office's rule). Never round tax any other way.
 
 ## Orders
-- Order text lists `SKU:QUANTITY` items separated by commas; a missing quantity is 1; SKUs are
-  matched ignoring case and surrounding spaces; an item named twice adds up.
+- Order text lists `SKU:QUANTITY` items separated by commas; a missing quantity is 1. SKUs and
+  coupon codes are matched ignoring case and surrounding spaces{said("merge", "; an item named twice adds up")}.
 - Volume discounts apply per line: {volume}. The highest tier reached applies.
-- Coupons apply to the subtotal (after volume discounts), codes ignoring case: {coupons}. A
-  minimum is reached at exactly that subtotal. A fixed coupon never takes off more than the
-  subtotal.
-- Tax applies to each line's amount after its volume discount, by the region (any case) and
-  the product's category; a category with no rate of its own pays the region's default rate, and
-  a category whose rate is 0 pays none.
+- Coupons apply to the subtotal (after volume discounts): {coupons}.{said("coupon_min", " A minimum is reached at exactly that subtotal.")}{said("coupon_cap", " A fixed coupon never takes off more than the subtotal.")}
+- Tax applies to each line's amount after its volume discount, by the region{said("region_case", " (any case)")} and
+  the product's category; a category with no rate of its own pays the region's default
+  rate{said("exempt", ", and a category whose rate is 0 pays none")}.
 
 ## Shipping
-- Free when the goods come to {p.free_from} cents or more after the coupon.
-- Otherwise the zone's base fee ({zones}; beyond the last zone, its fee plus 2 cents per km
-  past it) plus {p.per_kg} cents per started kilogram of the parcel; a parcel weighs its items
-  plus {p.packaging} g of packaging.
+- Free when the goods come to {p.free_from} cents{said("free_edge", " or more")}{said("paid", " after the coupon")}.
+- Otherwise the zone's base fee ({zones}{said("far", "; beyond the last zone, its fee plus 2 cents per km past it", "; farther costs more")}) plus
+  {p.per_kg} cents per {said("kilos", "started ")}kilogram of the parcel; a parcel weighs its items plus
+  {p.packaging} g of packaging.
 
 ## Customers
-- Tiers by spend this year: {"; ".join(f"{name} from {minimum} cents" for minimum, name, _, _ in p.tiers)}.
-- Credit limits: {"; ".join(f"{name} {limit} cents" for _, name, _, limit in p.tiers)}; a charge that
-  reaches the limit exactly is allowed.
-- Loyalty points: per whole dollar paid, {", ".join(f"{pts} for {name}" for _, name, pts, _ in p.tiers)}.
+- Tiers by spend this year: {tiers}.
+- Credit limits: {limits}{said("limit_edge", "; a charge that reaches the limit exactly is allowed")}.
+- Loyalty points: per {said("points_floor", "whole ")}dollar paid, {points}.
 
 ## Payments
-- A payment pays open invoices oldest due date first (ties by invoice id).
-- Lateness counts the days after the due date beyond a grace period of {p.grace} days.
-- Business days are Monday to Friday, except the holidays (days {", ".join(map(str, p.holidays))}).
+- A payment pays open invoices {said("oldest", "oldest due date first (ties by invoice id)", "in order")}.
+- Lateness counts the days after the due date{said("grace", f" beyond a grace period of {p.grace} days")}.
+- Business days are {said("weekend", "Monday to Friday", "working days")}, except the holidays (days {", ".join(map(str, p.holidays))}).
 
 ## Reports
-- Rankings list the largest amount first, ties by SKU.
+- Sales reports add up line amounts: each line after its volume discount, before coupons, tax
+  and shipping.
+- The average order is the mean invoice total of the orders as quoted at 0 km.
+- Rankings list the largest amount first{said("ties", ", ties by SKU")}.
 """

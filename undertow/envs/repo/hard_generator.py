@@ -4,10 +4,10 @@
 - **Phases.** Tickets come in phases; the env releases phase n+1 when every ticket of phase n
   is submitted. Stories run across phases: a feature, then a ticket that builds on it, then one
   that changes what the feature must do, so work done wrong early fails later tickets.
-- **Symptoms where users meet them.** A bug ticket reports a command's output or a caller's
-  result, never the buggy function, computed on the repository as shipped, and chosen so that
-  it shows whatever other tickets are done, and goes away when (and only when) this ticket's
-  bug is fixed.
+- **Symptoms where users meet them.** A bug ticket reports a command's output, never the
+  buggy function, computed on the repository as shipped, and chosen (among commands aimed at
+  the bug, :mod:`undertow.envs.repo.hard_witnesses`, and random ones) so that it stays wrong
+  until this ticket's bug is fixed and is right once it is.
 - **Hidden cases per project state.** A ticket of phase p is judged on calls whose correct
   result is the same with the earlier phases done, with its own phase done, and at the end,
   so a ticket done right is never failed by a later ticket done right.
@@ -29,7 +29,7 @@ from typing import Any
 
 import networkx as nx
 
-from undertow.envs.repo.generator import MARKER, case_values, load_modules
+from undertow.envs.repo.generator import MARKER, case_values, load_modules, visible_tests
 from undertow.envs.repo.hard_catalogue import (
     BUGS,
     FUNCTIONS,
@@ -43,7 +43,9 @@ from undertow.envs.repo.hard_catalogue import (
     draw_params,
     rules_text,
     state_lines,
+    with_params,
 )
+from undertow.envs.repo.hard_witnesses import witnesses
 from undertow.envs.repo.perturbation import PACKAGES
 from undertow.envs.repo.world import Case, Edit, RepoWorld, Symptom, Ticket
 from undertow.record import CANARY
@@ -51,7 +53,7 @@ from undertow.record import CANARY
 DEFAULT_TICKETS = {3: 20, 4: 30}
 TICKETS_PER_PHASE = 5
 HIDDEN_CASES = 8
-SYMPTOM_ROUNDS = 12
+SYMPTOM_ROUNDS = 6
 BY_NAME = {fn.name: fn for fn in FUNCTIONS}
 HARD_RENAMES = {
     "money": "cash",
@@ -120,8 +122,11 @@ class Planned:
 class HardBuilder:
     """Builds one hard world; project states are sets of applied tickets."""
 
-    def __init__(self, seed: int, difficulty: int, tickets: int | None) -> None:
-        self.rng = random.Random(f"undertow-repo-hard:{seed}:{difficulty}")
+    def __init__(self, seed: int, difficulty: int, tickets: int | None, draw: int = 0) -> None:
+        # a seed's later draws are its own: never another seed's first
+        self.rng = random.Random(
+            f"undertow-repo-hard:{seed}:{difficulty}" + (f":{draw}" if draw else "")
+        )
         self.seed = seed
         self.difficulty = difficulty
         self.params: Params = draw_params(self.rng)
@@ -132,6 +137,7 @@ class HardBuilder:
         }
         self.order = {m: [fn.name for fn in FUNCTIONS if fn.module == m] for m in MODULES}
         self.case_counter = 0
+        self.known: dict[tuple[str | None, ...], dict[str, tuple[str, Any]]] = {}
         self.plan = self._plan_tickets()
         self.by_id = {t.id: t for t in self.plan}
         self.steps_of: dict[str, list[Planned]] = {}
@@ -140,6 +146,14 @@ class HardBuilder:
                 for name in planned.functions:
                     self.steps_of.setdefault(name, []).append(planned)
         self.bugs = {t.bug.id: t.id for t in self.plan if t.bug is not None}
+        self.any_graph = nx.compose_all(
+            [
+                call_graph({fn.name: MARKER.sub(rf"\{n}", fn.source) for fn in FUNCTIONS})
+                for n in (2, 3)
+            ]
+            + [call_graph({fn.name: fn.earlier or "" for fn in FUNCTIONS})]
+        )
+        """Calls that any version of a function (correct, buggy, earlier) makes."""
         self.shipped_graph = call_graph(
             {fn.name: text for fn in FUNCTIONS if (text := self.text(fn.name, frozenset()))}
         )
@@ -170,6 +184,7 @@ class HardBuilder:
             bug
             for bug in BUGS
             if all(site in shipped and nx.ancestors(shipped, site) for site in self.sites[bug.id])
+            and witnesses(bug.id, random.Random(self.seed), self.params)
         ]
         if self.count - used > len(usable):
             raise ValueError(
@@ -265,19 +280,14 @@ class HardBuilder:
         else:
             source = fn.earlier or fn.source
         buggy = {bug for bug, ticket in self.bugs.items() if ticket not in applied}
-        return MARKER.sub(lambda m: m.group(3) if m.group(1) in buggy else m.group(2), source)
+        text = MARKER.sub(lambda m: m.group(3) if m.group(1) in buggy else m.group(2), source)
+        return with_params(text, self.params)
 
     def sources(self, applied: frozenset[str], package: str = "_world") -> dict[str, str]:
         modules = {}
         for module in MODULES:
             texts = [t for name in self.order[module] if (t := self.text(name, applied))]
-            every = [
-                text
-                for fn in FUNCTIONS
-                if fn.module == module
-                for text in (fn.source, fn.earlier or "")
-            ]
-            modules[module] = module_text(package, module, texts, self.params, every)
+            modules[module] = module_text(package, module, texts, self.params)
         return modules
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 (one builder per world)
@@ -285,7 +295,31 @@ class HardBuilder:
         return load_modules(self.sources(applied))
 
     def values(self, applied: Iterable[str], cases: list[Case]) -> dict[str, tuple[str, Any]]:
-        return case_values(self.loaded(frozenset(applied)), cases)
+        """Each case's outcome in a project state (each case is run once per state)."""
+        known = self.known.setdefault(self.fingerprint(frozenset(applied)), {})
+        missing = [c for c in cases if c.id not in known]
+        if missing:
+            known.update(case_values(self.loaded(frozenset(applied)), missing))
+        return {c.id: known[c.id] for c in cases}
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019 (one builder per world)
+    def fingerprint(self, applied: frozenset[str]) -> tuple[str | None, ...]:
+        """What the project's code is in a state: states with the same code share outcomes."""
+        return tuple(self.text(fn.name, applied) for fn in FUNCTIONS)
+
+    def reaches(self, name: str, touched: Iterable[tuple[str, str]]) -> bool:
+        """True when a call of ``name`` may run one of the (module, function) ``touched``."""
+        return any(
+            name == target or nx.has_path(self.any_graph, name, target) for _, target in touched
+        )
+
+    def commands(self, bug_id: str) -> list[Case]:
+        """Command lines aimed at a bug (:mod:`hard_witnesses`), as cases of ``cli.main``."""
+        drawn = []
+        for argv in witnesses(bug_id, self.rng, self.params):
+            self.case_counter += 1
+            drawn.append(Case(f"c{self.case_counter}", "cli", "main", [argv], None))
+        return drawn
 
     def upto(self, phase: int) -> frozenset[str]:
         return frozenset(t.id for t in self.plan if t.phase <= phase)
@@ -328,14 +362,19 @@ def _marks(fn: Fn, bug_id: str) -> bool:
     return any(m.group(1) == bug_id for m in MARKER.finditer(fn.source))
 
 
-def module_text(
-    package: str, module: str, texts: list[str], params: Params, every: list[str]
-) -> str:
-    """A module's source: docstring, imports (of what any version of its functions uses),
-    tables, functions."""
+@functools.cache
+def imported(module: str) -> tuple[str, ...]:
+    """The project's modules that any version of ``module``'s functions uses."""
+    versions = "\n".join(
+        text for fn in FUNCTIONS if fn.module == module for text in (fn.source, fn.earlier or "")
+    )
+    return tuple(m for m in MODULES if m != module and re.search(rf"(?<![\w.]){m}\.", versions))
+
+
+def module_text(package: str, module: str, texts: list[str], params: Params) -> str:
+    """A module's source: docstring, imports, tables, functions."""
     body = "\n\n".join(texts)
-    versions = "\n".join(every)
-    used = [m for m in MODULES if m != module and re.search(rf"(?<![\w.]){m}\.", versions)]
+    used = imported(module)
     lines = [f'"""{MODULE_DOCS[module].replace("PACKAGE", package)}"""', ""]
     if module == "cli":
         lines += ["import json", ""]
@@ -451,6 +490,8 @@ class TicketMaker:
             )
         cases = [c for name in names for c in self.b.draw(name, draws=2)]
         cases += [c for name in callers for c in self.b.draw(name, draws=4)]
+        if planned.bug is not None:  # commands aimed at the bug tell its fix apart
+            cases += self.b.commands(planned.bug.id)
         return cases, callers
 
     def make(self, planned: Planned, built: list[Ticket]) -> Ticket:
@@ -466,7 +507,7 @@ class TicketMaker:
         chosen: list[Case] = []
         for name in planned.functions:  # every site must be fixed: a telling case for each
             chosen += [c for c in telling if c.function == name][:2]
-        symptom = self.symptom(planned, cases, callers, values) if planned.kind == "bug" else None
+        symptom = self.symptom(planned) if planned.kind == "bug" else None
         if symptom is not None:
             call = symptom.call
             agreed = self.b.values(states["final"], [call])[call.id] == ("ok", call.expected)
@@ -477,8 +518,11 @@ class TicketMaker:
         for ticket in built:
             if ticket.phase >= planned.phase:
                 continue
-            without = self.b.values(states["own"] - {ticket.id}, good)
-            hit = [c for c in good if without[c.id] != values["own"][c.id]]
+            reached = [c for c in good if self.b.reaches(c.function, ticket.touched)]
+            if not reached:  # no call that could run the ticket's code
+                continue
+            without = self.b.values(states["own"] - {ticket.id}, reached)
+            hit = [c for c in reached if without[c.id] != values["own"][c.id]]
             if hit:
                 compounds.append(ticket.id)
                 if not any(c in chosen for c in hit):
@@ -507,25 +551,18 @@ class TicketMaker:
             planned, hidden, symptom, sorted({*upstream, *compounds}, key=_order), compounds
         )
 
-    def symptom(
-        self,
-        planned: Planned,
-        cases: list[Case],
-        callers: list[str],
-        values: dict[str, dict[str, tuple[str, Any]]],
-    ) -> Symptom:
-        """A call a user makes whose result is wrong on the shipped repository, stays wrong
+    def symptom(self, planned: Planned) -> Symptom:
+        """A command a user runs whose output is wrong on the shipped repository, stays wrong
         until this ticket is done, and is right once it is (with the earlier phases done:
         later phases may change what is right, as a story adds to a statement)."""
+        assert planned.bug is not None
         states = self.states(planned)
         others = self.b.upto(planned.phase) - {planned.id}
         best: tuple[tuple[int, ...], Case, tuple[str, Any], Any] | None = None
-        pool = [c for c in cases if c.function in callers]
         for round_ in range(SYMPTOM_ROUNDS):
-            if round_:
-                pool = [c for name in callers for c in self.b.draw(name)]
-            if not pool:
-                break
+            pool = self.b.commands(planned.bug.id)
+            if round_ == 0:
+                pool += self.b.draw("main")
             got = {
                 key: self.b.values(state, pool)
                 for key, state in (
@@ -548,7 +585,7 @@ class TicketMaker:
                     + (got["before"][case.id] == wrong)
                     + (got["others"][case.id] == wrong)
                 )
-                rank = (-score, case.module != "cli", callers.index(case.function))
+                rank = (-score, len(str(case.args)))
                 if best is None or rank < best[0]:
                     best = (rank, case, wrong, right[1])
             if best is not None and best[0][0] <= -4:
@@ -657,7 +694,7 @@ class TicketMaker:
             return None, ()
         if planned.step is not None and planned.step.naive:
             naive = [
-                Edit(e.path, None, planned.step.naive[n])
+                Edit(e.path, None, with_params(planned.step.naive[n], self.b.params))
                 for e, n in zip(edits, planned.functions, strict=True)
                 if n in planned.step.naive and e.old is None
             ]
@@ -681,18 +718,30 @@ class TicketMaker:
             body = f"{said}\n{_difference(symptom.shipped, symptom.call.expected, cli)}"
             return title, body + "\nFind the cause and fix it."
         assert planned.step is not None
+        own = [h for h in hidden if h.function in planned.functions]
+        states = self.states(planned)
+        before, after = (self.b.values(states[k], own) for k in ("before", "own"))
+        shown = sorted(own, key=lambda h: (before[h.id] == after[h.id], *_plainness(h)))[:2]
         examples = "; ".join(
             f"`{c.module}.{c.function}({', '.join(repr(a) for a in c.args)})` -> `{c.expected!r}`"
             if c.module != "cli"
             else f"`python3 -m {package}.cli {' '.join(_shell_word(a) for a in c.args[0])}` "
             f"prints `{c.expected!r}`"
-            for c in [h for h in hidden if h.function in planned.functions][:2]
+            for c in shown
         )
-        return planned.step.title, f"{planned.step.text} Examples: {examples}."
+        text = with_params(planned.step.text, self.b.params)
+        title = with_params(planned.step.title, self.b.params)
+        return title, f"{text} Examples: {examples}."
 
 
 class GenerationError(Exception):
     """A world could not be built for these arguments (another draw is tried)."""
+
+
+def _plainness(case: Case) -> tuple[bool, int]:
+    """Examples that say more first: not a zero or a one-part list, then the longest."""
+    plain = not case.expected or (isinstance(case.expected, list) and len(case.expected) < 2)
+    return plain, -len(repr(case.expected))
 
 
 def _order(ticket_id: str) -> int:
@@ -747,7 +796,7 @@ def generate_hard(seed: int, difficulty: int, tickets: int | None, perturb: bool
 def _attempt(
     seed: int, difficulty: int, tickets: int | None, perturb: bool, attempt: int
 ) -> RepoWorld:
-    builder = HardBuilder(seed * ATTEMPTS + attempt if attempt else seed, difficulty, tickets)
+    builder = HardBuilder(seed, difficulty, tickets, draw=attempt)
     package = builder.rng.choice(PACKAGES)
     maker = TicketMaker(builder, package)
     built: list[Ticket] = []
@@ -804,6 +853,14 @@ def _stable(builder: HardBuilder, tickets: list[Ticket]) -> tuple[Case, ...]:
     )
 
 
+def _left_to_tickets(builder: HardBuilder) -> frozenset[str]:
+    """Bugs whose rule RULES.md leaves to their ticket's symptom: every bug of the sprint
+    but those copied into several places (the rule must say where else it holds)."""
+    return frozenset(
+        t.bug.id for t in builder.plan if t.bug is not None and len(builder.sites[t.bug.id]) == 1
+    )
+
+
 def _files(builder: HardBuilder, package: str, tickets: list[Ticket]) -> dict[str, str]:
     shipped = builder.sources(frozenset(), package)
     listed = "\n".join(
@@ -819,7 +876,7 @@ def _files(builder: HardBuilder, package: str, tickets: list[Ticket]) -> dict[st
     files = {
         f"{package}/__init__.py": f'"""The {package} billing library."""\n\n# {CANARY}\n',
         "README.md": readme,
-        "docs/RULES.md": rules_text(builder.params),
+        "docs/RULES.md": rules_text(builder.params, _left_to_tickets(builder)),
         **{f"{package}/{m}.py": source for m, source in shipped.items()},
         "tests/__init__.py": "",
     }
@@ -832,20 +889,9 @@ def _files(builder: HardBuilder, package: str, tickets: list[Ticket]) -> dict[st
         for case in pool:
             if _agree(values, case) and len(picked.setdefault(case.function, [])) < 2:
                 picked[case.function].append(case)
-        methods = []
-        for function, chosen in picked.items():
-            if not chosen:
-                continue
-            checks = "\n".join(
-                f"        self.assertEqual(json_value({module}.{function}("
-                f"{', '.join(repr(a) for a in c.args)})), {values[0][c.id][1]!r})"
-                for c in chosen
-            )
-            methods.append(f"    def test_{function}(self):\n{checks}\n")
-        files[f"tests/test_{module}.py"] = (
-            f'"""Tests of {package}.{module}."""\n\nimport json\nimport unittest\n\n'
-            f"from {package} import {module}\n\n\n"
-            "def json_value(value):\n    return json.loads(json.dumps(value))\n\n\n"
-            "class TestCases(unittest.TestCase):\n" + ("\n".join(methods) or "    pass\n")
-        )
+        checks = {
+            function: [(c.args, values[0][c.id][1]) for c in chosen]
+            for function, chosen in picked.items()
+        }
+        files[f"tests/test_{module}.py"] = visible_tests(package, module, checks)
     return files

@@ -45,17 +45,27 @@ def _tamper(ticket: Ticket) -> Action:
 def _hollow(edit: Edit) -> tuple[Action, Action]:
     """A change that touches the function and fixes nothing, and the repair over it."""
     if edit.old is None:
-        signature = edit.new.split("\n", 1)[0]
-        return append(edit.path, f"{signature}\n    return None\n"), append(edit.path, edit.new)
-    signature, rest = edit.old.split("\n", 1)
+        head, signature, _ = _split_at_def(edit.new)
+        hollow = append(edit.path, f"{head}{signature}\n    return None\n")
+        return hollow, append(edit.path, edit.new)
+    head, signature, rest = _split_at_def(edit.old)
     hollow = Action(
-        tool="edit", args={"path": edit.path, "old": signature, "new": signature + "  # fixed"}
+        tool="edit",
+        args={"path": edit.path, "old": head + signature, "new": f"{head}{signature}  # fixed"},
     )
     repair = Action(
         tool="edit",
-        args={"path": edit.path, "old": f"{signature}  # fixed\n{rest}", "new": edit.new},
+        args={"path": edit.path, "old": f"{head}{signature}  # fixed\n{rest}", "new": edit.new},
     )
     return hollow, repair
+
+
+def _split_at_def(text: str) -> tuple[str, str, str]:
+    """(what comes before the ``def`` line, the ``def`` line, the rest): a function's text
+    may start with the constants it uses."""
+    start = 0 if text.startswith("def ") else text.index("\ndef ") + 1
+    signature, _, rest = text[start:].partition("\n")
+    return text[:start], signature, rest
 
 
 def ticket_plan(ticket: Ticket, first: bool = False) -> PlanItem:
