@@ -1,113 +1,111 @@
 """Grading benchmark: time the repository env spends grading after each mutating step.
 
-Plays the oracle through generated sprints (``undertow/Repo-v0``, difficulty 1) and times
-every post-step refresh (workspace snapshot, hidden tests, diff, ledger): p50 and p95 per
-mutating step, per backend, for this checkout ("after") and for an earlier revision
-("before", by default where this branch left main), which is unpacked with ``git archive``
-into a temporary folder and measured the same way in a subprocess. The target is at most
-30 ms p50 on docker. Prints a table, then, as the very last line, one JSON object.
+Plays the oracle through generated hard-tier sprints (``undertow/Repo-v0``, difficulty 3)
+at 20 tickets and at the largest sprint the catalogue allows for the seed, and times every
+post-step refresh (workspace snapshot, hidden cases, diff, ledger), with incremental grading
+(only the cases whose module reaches a changed source by import re-run; claims re-run all)
+and with every case re-run after every change (``incremental: false``). Prints p50 and p95
+per mutating step, hidden cases run per mutating step, and the ratios incremental/full, per
+backend and sprint size; then, as the very last line, one JSON object.
 
-    python bench/grading.py [--before REV] [--seeds 0-2] [--backends docker,local]
+    python bench/grading.py [--seeds 0-1] [--backends docker,local]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
+import re
 import statistics
-import subprocess
-import sys
-import tarfile
-import tempfile
 import time
-from pathlib import Path
+from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-TARGET_P50_MS = 30.0
+SIZES_LABEL = ("20", "largest")
 
 
-def measure(backend: str, seeds: list[int]) -> list[tuple[float, str]]:
-    """(seconds, tool) of each refresh after a mutating step, over oracle episodes."""
+def largest_sprint(seed: int) -> int:
+    """The most tickets the hard tier's catalogue gives a sprint of this seed (each refusal
+    names a bound, and the next try asks for it; a world the generator cannot make at a
+    size asks for one ticket fewer)."""
+    from undertow.envs.repo.generator import generate
+
+    count = 200
+    while True:
+        try:
+            generate(seed, difficulty=3, tickets=count)
+        except ValueError as exc:
+            found = re.search(r"at most (\d+) tickets", str(exc))
+            if found is None or int(found.group(1)) >= count:
+                raise
+            count = int(found.group(1))
+        except RuntimeError:
+            count -= 1
+        else:
+            return count
+
+
+def measure(backend: str, seeds: list[int], tickets: str, incremental: bool) -> dict[str, Any]:
+    """Per mutating step: refresh seconds and hidden cases run, over oracle episodes."""
     from undertow.agents.scripted import OracleAgent
     from undertow.envs.repo.env import RepoEnv
     from undertow.envs.sandbox import open_provider
 
-    samples: list[tuple[float, str]] = []
+    seconds: list[float] = []
+    cases: list[int] = []
+    claims: list[float] = []
+    sizes: list[int] = []
     provider = open_provider(backend, warm=1)  # type: ignore[arg-type]
-    env = RepoEnv(provider=provider, difficulty=1)
-    original = env._refresh
-
-    def timed(step: int | None) -> None:
-        started = time.perf_counter()
-        original(step)
-        if step is not None:
-            action = env.current_action
-            samples.append((time.perf_counter() - started, action.tool if action else "?"))
-
-    env._refresh = timed  # type: ignore[method-assign]
     try:
         for seed in seeds:
-            observation, _ = env.reset(seed=seed)
-            agent = OracleAgent()
-            agent.reset(observation["text"], env.tools(), seed, plan=env.reference_plan())
-            terminated = False
-            while not terminated:
-                observation, _, terminated, _, _ = env.step(agent.act(observation))
-            assert env.verify().success, f"the oracle failed seed {seed} on {backend}"
+            count = 20 if tickets == "20" else largest_sprint(seed)
+            sizes.append(count)
+            env = RepoEnv(provider=provider, difficulty=3, tickets=count, incremental=incremental)
+            original = env._refresh
+
+            def timed(
+                step: int, full: bool = False, env: RepoEnv = env, run: Any = original
+            ) -> None:
+                assert env.grader is not None
+                before = env.grader.cases_run
+                started = time.perf_counter()
+                run(step, full)
+                elapsed = time.perf_counter() - started
+                action = env.current_action
+                if full and action is not None and action.tool == "submit_ticket":
+                    claims.append(elapsed)
+                elif not full:
+                    seconds.append(elapsed)
+                    cases.append(env.grader.cases_run - before)
+
+            env._refresh = timed  # type: ignore[method-assign]
+            try:
+                observation, _ = env.reset(seed=seed)
+                agent = OracleAgent()
+                agent.reset(observation["text"], env.tools(), seed, plan=env.reference_plan())
+                terminated = False
+                while not terminated:
+                    observation, _, terminated, _, _ = env.step(agent.act(observation))
+                assert env.verify().success, f"the oracle failed seed {seed} on {backend}"
+                total = len(env._all_cases())
+            finally:
+                env.close()
     finally:
-        env.close()
         provider.close()
-    return samples
+    return {
+        "tickets": sizes,
+        "hidden_cases": total,
+        "steps": len(seconds),
+        "p50_ms": statistics.median(seconds) * 1000,
+        "p95_ms": _p95(seconds) * 1000,
+        "mean_ms": statistics.fmean(seconds) * 1000,
+        "cases_per_step": statistics.fmean(cases),
+        "claim_p50_ms": statistics.median(claims) * 1000 if claims else 0.0,
+    }
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
+def _p95(samples: list[float]) -> float:
     ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50_ms": statistics.median(ordered) * 1000, "p95_ms": p95 * 1000, "n": len(ordered)}
-
-
-def run_measurement(tree: Path, backend: str, seeds: str) -> list[tuple[float, str]]:
-    """Measure in a subprocess that imports Undertow from ``tree``."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--measure", backend]
-    done = subprocess.run(
-        [*command, "--seeds", seeds],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(tree)},
-        cwd=tree,
-        timeout=3600,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"measuring {tree} on {backend} failed:\n{done.stderr[-3000:]}")
-    return [(float(t), str(tool)) for t, tool in json.loads(done.stdout.strip().splitlines()[-1])]
-
-
-def summary(samples: list[tuple[float, str]]) -> dict[str, float]:
-    """Percentiles over every mutating step, and over those that changed the sources (the
-    oracle's edits; its test runs change none, so a grader may reuse results there)."""
-    edits = [t for t, tool in samples if tool != "run_tests"]
-    figures = percentiles([t for t, _ in samples])
-    figures |= {f"edits_{k}": v for k, v in percentiles(edits).items()}
-    return figures
-
-
-def unpack(revision: str, into: Path) -> Path:
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", revision, "undertow"], capture_output=True, check=True
-    )
-    archive_path = into / "before.tar"
-    archive_path.write_bytes(archive.stdout)
-    with tarfile.open(archive_path) as handle:
-        handle.extractall(into / "before", filter="data")
-    return into / "before"
-
-
-def default_before() -> str:
-    found = subprocess.run(
-        ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], capture_output=True, text=True
-    )
-    return found.stdout.strip() or "main"
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -117,62 +115,68 @@ def parse_seeds(text: str) -> list[int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--before", default=None, help="revision measured as 'before'")
-    parser.add_argument("--seeds", default="0-2")
+    parser.add_argument("--seeds", default="0-1")
     parser.add_argument("--backends", default="docker,local")
-    parser.add_argument("--measure", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.measure:
-        print(json.dumps(measure(args.measure, parse_seeds(args.seeds))))
-        return
+    seeds = parse_seeds(args.seeds)
 
     from rich.console import Console
     from rich.table import Table
 
-    before = args.before or default_before()
-    figures: dict[str, dict[str, dict[str, float]]] = {}
-    with tempfile.TemporaryDirectory(prefix="undertow-bench-grading-") as folder:
-        trees = {f"before ({before[:10]})": unpack(before, Path(folder)), "after": ROOT}
-        for backend in args.backends.split(","):
-            figures[backend] = {
-                label: summary(run_measurement(tree, backend, args.seeds))
-                for label, tree in trees.items()
+    figures: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+    for backend in args.backends.split(","):
+        for size in SIZES_LABEL:
+            figures.setdefault(backend, {})[size] = {
+                mode: measure(backend, seeds, size, mode == "incremental")
+                for mode in ("full", "incremental")
             }
-    table = Table(title="Grading time per mutating step (Repo-v0, difficulty 1, oracle)")
+    table = Table(
+        title="Grading per mutating step (Repo-v0 difficulty 3, oracle; claims re-run all)"
+    )
     columns = (
         "backend",
-        "code",
+        "tickets",
+        "grading",
+        "steps",
         "p50 ms",
         "p95 ms",
-        "steps",
-        "p50 after/before",
-        "edits p50 ms",
-        "edits p95 ms",
+        "mean ms",
+        "cases/step",
+        "of cases",
+        "p50 incr/full",
+        "mean incr/full",
+        "claim p50 ms",
     )
     for column in columns:
-        table.add_column(column, justify="left" if column in ("backend", "code") else "right")
-    for backend, rows in figures.items():
-        labels = list(rows)
-        for label in labels:
-            row = rows[label]
-            ratio = row["p50_ms"] / rows[labels[0]]["p50_ms"]
-            table.add_row(
-                backend,
-                label,
-                f"{row['p50_ms']:.1f}",
-                f"{row['p95_ms']:.1f}",
-                str(int(row["n"])),
-                f"{ratio:.2f}",
-                f"{row['edits_p50_ms']:.1f}",
-                f"{row['edits_p95_ms']:.1f}",
-            )
-    console = Console()
-    console.print(table)
-    after = figures.get("docker", {}).get("after")
-    if after is not None:
-        verdict = "meets" if after["p50_ms"] <= TARGET_P50_MS else "misses"
-        console.print(f"docker p50 after: {after['p50_ms']:.1f} ms ({verdict} <= 30 ms)")
-    print(json.dumps({"before": before, "target_p50_ms": TARGET_P50_MS, "figures": figures}))
+        table.add_column(column, justify="left" if column in ("backend", "grading") else "right")
+    ratios: dict[str, dict[str, dict[str, float]]] = {}
+    for backend, by_size in figures.items():
+        for size, modes in by_size.items():
+            full, incremental = modes["full"], modes["incremental"]
+            ratio = {
+                "p50": incremental["p50_ms"] / full["p50_ms"],
+                "mean": incremental["mean_ms"] / full["mean_ms"],
+                "cases": incremental["cases_per_step"] / max(full["cases_per_step"], 1e-9),
+            }
+            ratios.setdefault(backend, {})[size] = ratio
+            for mode, row in modes.items():
+                shown = mode == "incremental"
+                table.add_row(
+                    backend,
+                    "/".join(str(n) for n in sorted(set(row["tickets"]))),
+                    mode,
+                    str(row["steps"]),
+                    f"{row['p50_ms']:.1f}",
+                    f"{row['p95_ms']:.1f}",
+                    f"{row['mean_ms']:.1f}",
+                    f"{row['cases_per_step']:.1f}",
+                    str(row["hidden_cases"]),
+                    f"{ratio['p50']:.2f}" if shown else "",
+                    f"{ratio['mean']:.2f}" if shown else "",
+                    f"{row['claim_p50_ms']:.1f}",
+                )
+    Console().print(table)
+    print(json.dumps({"seeds": seeds, "figures": figures, "ratios": ratios}))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,25 @@ def run_id(request: pytest.FixtureRequest) -> Iterator[str]:
         prune(request.getfixturevalue("docker_client"), run_id=value)
 
 
+WHEELHOUSE = Path(__file__).parent.parent / "build" / "wheelhouse"
+"""Wheels the project-image tests install (pip, six): `scripts/fetch-test-wheels.sh`."""
+
+
+@pytest.fixture
+def offline_wheels(monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point pip at the local wheelhouse (and tests/data) with no package index, so image
+    builds in tests need no network; skip (or fail, in CI) when it was not fetched."""
+    if not list(WHEELHOUSE.glob("pip-*.whl")):
+        problem = f"no wheel of pip in {WHEELHOUSE}: run scripts/fetch-test-wheels.sh"
+        if docker_required():
+            pytest.fail(problem)
+        pytest.skip(problem)
+    data = Path(__file__).parent / "data"
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", f"{WHEELHOUSE} {data}")
+    return WHEELHOUSE
+
+
 CHROMIUM = os.environ.get("UNDERTOW_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
     "--headless=new",

@@ -75,6 +75,36 @@ def build_base(
     console.print(f"[green]built[/green] {tag} ({image_id[:19]})")
 
 
+@sandbox_app.command("build-image")
+def build_image(
+    tasks: Annotated[Path, typer.Argument(help="An OwnRepo task file with an `image` section.")],
+    base: Annotated[
+        str, typer.Option("--image", help="Base image where the task file names none.")
+    ] = "",
+) -> None:
+    """Build (or find, by its content hash) the image a task file names; print its tag."""
+    from undertow.envs.repo.byo import TaskFileError, load_task_file
+    from undertow.envs.sandbox.project_image import ensure_image
+    from undertow.envs.sandbox.provider import connect_docker
+
+    spec, _ = load_task_file(tasks)
+    if spec.image is None:
+        raise TaskFileError(f"{tasks} has no `image` section; see docs/repository.md")
+    client = connect_docker()
+    try:
+        with console.status(f"building the image of {tasks}") as status:
+            tag = ensure_image(
+                client,
+                spec.image,
+                tasks.parent,
+                base or _default_image(),
+                on_line=lambda line: status.update(f"building: {line[:100]}"),
+            )
+    finally:
+        client.close()
+    console.print(f"[green]image[/green] {tag}")
+
+
 @sandbox_app.command("doctor")
 def doctor(image: ImageOption = "") -> None:
     """Check the sandbox backends and say what to do about each problem."""
@@ -146,6 +176,10 @@ def run_suite(
         float | None,
         typer.Option(help="Fail the run (exit 3) if a larger share of its episodes errored."),
     ] = None,
+    image: Annotated[
+        str,
+        typer.Option(help="Docker image of the sandboxes (replaces the suite's image)."),
+    ] = "",
 ) -> None:
     """Run a suite: every episode, with limits, into a run directory; then print a summary."""
     from undertow.app.run import RunRequest, start_run
@@ -165,6 +199,7 @@ def run_suite(
         resume=resume,
         retry_errored=retry_errored,
         max_error_rate=max_error_rate,
+        image=image,
     )
     start_run(request, console)
 
@@ -257,7 +292,7 @@ def check_env_command(
     import yaml
 
     from undertow.contract import DEFAULT_SEEDS, check_contract
-    from undertow.scenarios.suite import registered_id
+    from undertow.scenarios.suite import checked_options, registered_id
 
     options = {}
     for item in option or []:
@@ -273,6 +308,10 @@ def check_env_command(
 
     if env_id.rpartition(":")[2] not in gymnasium.registry:
         raise UndertowError(f"unknown env {env_id!r}; see `undertow list envs`")
+    try:
+        options = checked_options(env_id, options, None)
+    except ValueError as exc:
+        raise UndertowError(f"--option: {exc}") from None
     with console.status(f"checking {env_id}"):
         results = check_contract(env_id, tuple(seed or DEFAULT_SEEDS), **options)
     table = Table("check", "result", "what broke and where", show_lines=True)

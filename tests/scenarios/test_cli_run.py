@@ -9,10 +9,14 @@ import sys
 import time
 from pathlib import Path
 
+import docker
 import pytest
 
+from tests.conftest import BUGGY, git
 from undertow.cli import main
 from undertow.contract import CHECKS
+from undertow.envs.sandbox.docker_backend import DEFAULT_IMAGE
+from undertow.envs.sandbox.project_image import ImageSpec, ensure_image
 from undertow.record.store import RunStore
 
 TINY = """
@@ -205,12 +209,14 @@ def test_new_env_then_check_env(
     assert code == 2 and "already exists" in stderr
 
 
-def test_check_env_reports_failures_with_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
-    code, stdout, _ = undertow(
+def test_check_env_refuses_a_missing_task_file_before_checking(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, _, stderr = undertow(
         capsys, "check-env", "undertow/OwnRepo-v0", "--option", "tasks=/nowhere.yaml"
     )
-    assert code == 1
-    assert "FAIL" in stdout and "cannot read task file /nowhere.yaml" in stdout
+    assert code == 2 and "Traceback" not in stderr
+    assert "options.tasks: no file '/nowhere.yaml'" in " ".join(stderr.split())
 
 
 def test_check_env_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
@@ -246,3 +252,129 @@ def test_model_agents_from_the_command_line(
     assert "openai/fake" in stdout and "oracle" in stdout
     models = {t.key.agent for t in RunStore.open(tmp_path / "run").trajectories()}
     assert models == {"oracle", "openai/fake"}
+
+
+OWN_SUITE = """
+name: own
+scenarios:
+  - name: calc
+    env: undertow/OwnRepo-v0
+    options: {{tasks: {tasks}, sandbox: local}}
+    limits: {{max_steps: 40}}
+agents: [oracle]
+seeds: {{public: 0}}
+"""
+
+
+def test_suite_paths_resolve_against_the_suite_file(
+    capsys: pytest.CaptureFixture[str],
+    task_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    suites = tmp_path / "suites"
+    suites.mkdir()
+    suite = suites / "own.yaml"
+    suite.write_text(OWN_SUITE.format(tasks=f"../{task_file.name}"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    code, _, stderr = undertow(
+        capsys, "run", str(suite), "--out", str(tmp_path / "run"), "--sandbox", "local"
+    )
+    assert code == 0, stderr
+    (trajectory,) = RunStore.open(tmp_path / "run").trajectories()
+    assert trajectory.outcome is not None and trajectory.outcome.success
+    assert trajectory.episode.options["tasks"] == str(task_file.resolve())
+
+
+@pytest.mark.parametrize("missing", ["task file", "repository", "hidden test"])
+def test_a_missing_path_is_refused_before_the_run_naming_it(
+    capsys: pytest.CaptureFixture[str], task_file: Path, tmp_path: Path, missing: str
+) -> None:
+    suite = tmp_path / "own.yaml"
+    named = task_file.name
+    if missing == "task file":
+        named = "no-such-tasks.yaml"
+        expected = [str(suite), "no file 'no-such-tasks.yaml'", str(tmp_path / named)]
+    elif missing == "repository":
+        text = task_file.read_text().replace("repository: calc", "repository: ../gone")
+        task_file.write_text(text)
+        expected = [
+            str(task_file),
+            "repository '../gone': no folder",
+            str(tmp_path.parent / "gone"),
+        ]
+    else:
+        task_file.write_text(task_file.read_text().replace("hidden/double.py", "hidden/dbl.py"))
+        expected = [str(task_file), "no file 'hidden/dbl.py'", str(tmp_path / "hidden" / "dbl.py")]
+    suite.write_text(OWN_SUITE.format(tasks=named))
+    out = tmp_path / "run"
+    code, stdout, stderr = undertow(capsys, "run", str(suite), "--out", str(out))
+    assert code == 2
+    assert "Traceback" not in stderr + stdout
+    flat = " ".join(stderr.split())
+    for text in expected:
+        assert text in flat, (text, stderr)
+    assert not out.exists()  # refused before the run started
+
+
+def test_check_env_says_why_the_oracle_fails(
+    capsys: pytest.CaptureFixture[str], task_file: Path
+) -> None:
+    repo = task_file.parent / "calc"
+    git(repo, "checkout", "-qb", "wrong")
+    (repo / "calc.py").write_text(BUGGY.replace("a - b", "a * b"))
+    git(repo, "commit", "-qam", "a wrong fix")
+    git(repo, "checkout", "-q", "main")
+    task_file.write_text(task_file.read_text().replace("solution_ref: fix", "solution_ref: wrong"))
+    code, stdout, _ = undertow(
+        capsys,
+        "check-env",
+        "undertow/OwnRepo-v0",
+        "--seed",
+        "0",
+        "--option",
+        f"tasks={task_file}",
+        "--option",
+        "sandbox=local",
+    )
+    assert code == 1
+    text = " ".join(stdout.replace("│", " ").split())
+    assert "the oracle plan fails" in text
+    assert "subtask fix-add: not passing: hidden_add.py::test_add" in text
+    assert "-m pytest -p no:cacheprovider -p pytest_reporter" in text  # the failing command
+    assert "assert 6 == 5" in text  # and what it said
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_suites_image_and_the_image_option_choose_the_sandbox_image(
+    capsys: pytest.CaptureFixture[str],
+    task_file: Path,
+    tmp_path: Path,
+    docker_client: docker.DockerClient,
+    offline_wheels: Path,
+) -> None:
+    repo = task_file.parent / "calc"
+    for branch in ("main", "fix"):
+        git(repo, "checkout", "-q", branch)
+        (repo / "calc.py").write_text("import six  # noqa: F401\n" + (repo / "calc.py").read_text())
+        git(repo, "commit", "-qam", "use six")
+    git(repo, "checkout", "-q", "main")
+    tag = ensure_image(docker_client, ImageSpec(packages=["six==1.16.0"]), tmp_path, DEFAULT_IMAGE)
+    try:
+        suite = tmp_path / "own.yaml"
+        text = OWN_SUITE.format(tasks=task_file.name).replace("sandbox: local", "sandbox: docker")
+        suite.write_text(text + f"image: {tag}\n")
+        out = tmp_path / "run"
+        code, _, stderr = undertow(capsys, "run", str(suite), "--out", str(out))
+        assert code == 0, stderr
+        (trajectory,) = RunStore.open(out).trajectories()
+        assert trajectory.outcome is not None and trajectory.outcome.success
+        code, _, stderr = undertow(
+            capsys, "run", str(suite), "--out", str(tmp_path / "r2"), "--image", "undertow-nope:1"
+        )
+        assert code == 2 and "image 'undertow-nope:1' is missing" in " ".join(stderr.split())
+    finally:
+        docker_client.images.remove(tag, force=True)

@@ -21,6 +21,7 @@ from undertow.agents.local_model import CLIENT_OPTIONS, LocalModelServer
 from undertow.agents.registry import LLM_AGENTS, SCRIPTED, make_agent
 from undertow.app.score import agent_table
 from undertow.envs.sandbox import open_provider
+from undertow.envs.sandbox.docker_backend import DEFAULT_IMAGE
 from undertow.envs.sandbox.provider import BACKENDS, backend_name, docker_unusable_reason
 from undertow.errors import UndertowError
 from undertow.record import EpisodeStatus, Trajectory
@@ -68,6 +69,7 @@ class RunRequest:
     resume: Path | None = None
     retry_errored: bool = False
     max_error_rate: float | None = None
+    image: str = ""
 
 
 def uses_local_model(agent: AgentSpec) -> bool:
@@ -108,6 +110,8 @@ def _apply_overrides(suite: Suite, request: RunRequest) -> Suite:
             raise SuiteError(f"--seeds: {exc}") from None
     if request.trials is not None:
         data["trials"] = request.trials
+    if request.image:
+        data["image"] = request.image
     try:
         return Suite.model_validate(data)
     except ValueError as exc:
@@ -118,6 +122,14 @@ def choose_sandbox(request: RunRequest, suite: Suite, console: Console) -> str:
     """The backend to open. Model-driven agents (any but the scripted ones) get the local
     backend, which is no boundary, only when it was chosen explicitly; for them ``auto``
     means docker, and a machine without it is refused with the way out."""
+    if suite.image and request.sandbox == "auto":  # a named image means docker: never dropped
+        problem = docker_unusable_reason(suite.image)
+        if problem is not None:
+            raise SuiteError(
+                f"the sandbox image {suite.image!r} (the suite's `image` or --image) cannot be "
+                f"used: {problem}"
+            )
+        return "docker"
     models = sorted({a.label for a in suite.agents if a.id not in SCRIPTED})
     if not models or request.sandbox == "docker":
         return request.sandbox
@@ -156,6 +168,7 @@ def _open_executor(
                 address=request.address,
                 sandbox=backend_name(request.sandbox),
                 run_id=run_id,
+                image=suite.image or DEFAULT_IMAGE,
             )
         console.print(
             f"executor: ray on {request.address or 'a private local cluster'}, "
@@ -164,7 +177,12 @@ def _open_executor(
         return executor
     needs_sandbox = any(accepts_provider(s.env) for s in suite.scenarios)
     provider = (
-        open_provider(backend_name(request.sandbox), run_id=run_id, warm=request.parallel)
+        open_provider(
+            backend_name(request.sandbox),
+            image=suite.image or DEFAULT_IMAGE,
+            run_id=run_id,
+            warm=request.parallel,
+        )
         if needs_sandbox
         else None
     )
@@ -193,7 +211,12 @@ def _check_request(request: RunRequest) -> None:
     if request.api_base and not request.models:
         raise SuiteError("--api-base applies to --model agents; give a --model too")
     if request.resume and (
-        request.suite or request.agents or request.models or request.seeds or request.trials
+        request.suite
+        or request.agents
+        or request.models
+        or request.seeds
+        or request.trials
+        or request.image
     ):
         raise SuiteError(
             "--resume finishes a run exactly as it was started; give no suite or overrides with it"

@@ -27,6 +27,8 @@ Script = Callable[[list[PlanItem]], list[Action]]
 SAMPLED_ITEMS = 2
 """Subtasks per seed whose wrong, tamper and repair ways are each played (first and middle)."""
 LIMITS = Limits(max_steps=100_000, wall_seconds=3600)
+DETAIL_CHARACTERS = 2000
+"""How much of each failing subtask's detail (the failing command and its output) is shown."""
 
 MALFORMED_ACTIONS: tuple[Any, ...] = (
     "this is not json",
@@ -237,9 +239,14 @@ def check_oracle_succeeds(make: EnvFactory, seeds: Sequence[int]) -> list[str]:
         problems += _played(trajectory, seed, "the oracle plan")
         outcome = trajectory.outcome
         if outcome is not None and not outcome.success:
+            why = "".join(
+                f"\n- subtask {subtask.id}: {subtask.detail[:DETAIL_CHARACTERS]}"
+                for subtask in outcome.subtasks
+                if not subtask.success and subtask.detail
+            )
             problems.append(
                 f"seed {seed}: the oracle plan fails (score {outcome.score:.2f}); the reference "
-                "plan must solve the world"
+                f"plan must solve the world{why}"
             )
         for error in trajectory.ledger:
             problems.append(

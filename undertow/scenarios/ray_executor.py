@@ -24,6 +24,7 @@ from collections.abc import Generator
 from typing import Any
 
 from undertow.envs.sandbox import SandboxProvider, open_provider
+from undertow.envs.sandbox.docker_backend import DEFAULT_IMAGE
 from undertow.envs.sandbox.provider import BackendName
 from undertow.errors import UndertowError
 from undertow.record import CANARY, EpisodeStatus, Trajectory
@@ -38,14 +39,17 @@ LOCAL_OBJECT_STORE_BYTES = 256 * 1024**2
 class EpisodeWorker:
     """A Ray actor: plays episodes with a sandbox provider of its own, opened on first need."""
 
-    def __init__(self, sandbox: BackendName, run_id: str) -> None:
+    def __init__(self, sandbox: BackendName, run_id: str, image: str = DEFAULT_IMAGE) -> None:
         self._sandbox = sandbox
         self._run_id = run_id
+        self._image = image
         self._provider: SandboxProvider | None = None
 
     def play(self, episode: Episode) -> Trajectory:
         if self._provider is None and accepts_provider(episode.scenario.env):
-            self._provider = open_provider(self._sandbox, run_id=self._run_id, warm=1)
+            self._provider = open_provider(
+                self._sandbox, image=self._image, run_id=self._run_id, warm=1
+            )
         return play_episode(episode, self._provider)
 
     def close(self) -> None:
@@ -68,6 +72,7 @@ class RayExecutor:
         address: str | None = None,
         sandbox: BackendName = "auto",
         run_id: str = "adhoc",
+        image: str = DEFAULT_IMAGE,
     ) -> None:
         address = address or os.environ.get("RAY_ADDRESS") or None
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
@@ -91,6 +96,7 @@ class RayExecutor:
         self._actor = ray.remote(EpisodeWorker).options(num_cpus=min(1.0, cpus / self.parallel))
         self._sandbox = sandbox
         self._run_id = run_id
+        self._image = image
         self._workers: list[Any] = [self._new_worker() for _ in range(self.parallel)]
 
     def _connect(self, address: str | None) -> None:
@@ -123,7 +129,7 @@ class RayExecutor:
             raise UndertowError(f"cannot connect to Ray at {where}: {detail}{hint}") from None
 
     def _new_worker(self) -> Any:
-        return self._actor.remote(self._sandbox, self._run_id)
+        return self._actor.remote(self._sandbox, self._run_id, self._image)
 
     def play(self, episodes: list[Episode]) -> Generator[Trajectory, None, None]:
         ray = self._ray

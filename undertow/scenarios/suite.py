@@ -25,7 +25,15 @@ from typing import Any
 
 import gymnasium
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 import undertow.envs
 from undertow.agents.registry import LLM_AGENTS
@@ -92,7 +100,7 @@ class ScenarioSpec(_Spec):
         return value
 
     @model_validator(mode="after")
-    def _known_options(self) -> ScenarioSpec:
+    def _known_options(self, info: ValidationInfo) -> ScenarioSpec:
         accepted = env_options(self.env)
         unknown = sorted(set(self.options) - accepted - {"provider"})
         if unknown:
@@ -100,16 +108,62 @@ class ScenarioSpec(_Spec):
                 f"options {unknown} are not options of {self.env}; it takes: "
                 f"{', '.join(sorted(accepted - {'provider'}))}"
             )
-        cls = env_class(self.env)
-        if isinstance(cls, type) and issubclass(cls, BehaviourEnv):
-            try:
-                cls.options_model.model_validate(self.options)
-            except ValidationError as exc:
-                problems = "; ".join(
-                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
-                )
-                raise ValueError(f"options of {self.env}: {problems}") from None
+        base = (info.context or {}).get("base")
+        self.options = checked_options(self.env, self.options, Path(base) if base else None)
         return self
+
+
+PATH_OPTION = "path"
+"""Key of an option field's ``json_schema_extra`` that marks it as a file path: suites resolve
+it against the suite file's folder and check that the file exists before anything runs."""
+
+
+def checked_options(env: str, options: dict[str, Any], base: Path | None) -> dict[str, Any]:
+    """``options`` of ``env`` as an episode gets them: path options resolved against ``base``
+    and checked, validated by the env's options model and by its own ``check_options``
+    (where it has one: e.g. that the files a task file names exist). A ValueError says what
+    is wrong, naming the path and the file that named it."""
+    cls = env_class(env)
+    if not (isinstance(cls, type) and issubclass(cls, BehaviourEnv)):
+        return options
+    options = resolve_paths(cls, options, base)
+    try:
+        cls.options_model.model_validate(options)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"options of {env}: {problems}") from None
+    check = getattr(cls, "check_options", None)
+    if callable(check):
+        try:
+            check(options)
+        except UndertowError as exc:
+            raise ValueError(str(exc)) from None
+    return options
+
+
+def resolve_paths(
+    cls: type[BehaviourEnv], options: dict[str, Any], base: Path | None
+) -> dict[str, Any]:
+    """``options`` with the env's path options made absolute against ``base`` (the suite's
+    folder; None: the current directory) and checked to exist; a ValueError names the path."""
+    resolved = dict(options)
+    for name, info in cls.options_model.model_fields.items():
+        extra = info.json_schema_extra
+        value = resolved.get(name)
+        if not (isinstance(extra, dict) and extra.get(PATH_OPTION)) or not value:
+            continue
+        if not isinstance(value, str):
+            raise ValueError(f"options.{name} is a file path; write it as a string")
+        path = Path(value) if base is None else (base / value)
+        if not path.is_file():
+            relative = (
+                f", relative to {base}"
+                if base is not None and not Path(value).is_absolute()
+                else ""
+            )
+            raise ValueError(f"options.{name}: no file {value!r} ({path.resolve()}{relative})")
+        resolved[name] = str(path.resolve())
+    return resolved
 
 
 def registered_id(env: str) -> str:
@@ -204,6 +258,9 @@ class Suite(_Spec):
     variants: VariantAxes = Field(default_factory=VariantAxes)
     max_error_rate: float | None = Field(default=None, ge=0, le=1)
     """The run fails (a message, exit code 3) when a larger share of its episodes errored."""
+    image: str | None = Field(default=None, min_length=1)
+    """The Docker image of the run's sandboxes (default ``undertow-base:bookworm``; a task
+    file's ``image`` builds on it); ``undertow run --image`` overrides it."""
 
     @field_validator("agents", mode="before")
     @classmethod
@@ -318,8 +375,9 @@ def _line_of(text: str, location: tuple[Any, ...]) -> int | None:
     return line
 
 
-def parse_suite(text: str, source: str) -> Suite:
-    """Validate suite YAML; errors name ``source``, the field and the line."""
+def parse_suite(text: str, source: str, base: Path | None = None) -> Suite:
+    """Validate suite YAML; errors name ``source``, the field and the line. Path options
+    resolve against ``base`` (the suite file's folder; None: the current directory)."""
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -330,7 +388,7 @@ def parse_suite(text: str, source: str) -> Suite:
             f"found {type(data).__name__}"
         )
     try:
-        return Suite.model_validate(data)
+        return Suite.model_validate(data, context={"base": base})
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
@@ -359,7 +417,7 @@ def load_suite(name_or_path: str) -> tuple[Suite, str]:
                 f"cannot read suite file {path}: {exc.strerror}. Built-in suites: "
                 f"{', '.join(builtin_suites())}"
             ) from None
-        return parse_suite(text, str(path)), text
+        return parse_suite(text, str(path), path.resolve().parent), text
     builtin = BUILTIN_SUITES / f"{name_or_path}.yaml"
     if not builtin.exists():
         raise SuiteError(

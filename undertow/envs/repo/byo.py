@@ -3,8 +3,11 @@
 The task file (YAML) names the repository and, per task, an instruction, hidden pytest files
 (kept outside the repository: they never enter the workspace), the files in scope, the tasks
 it builds on, and optionally a git ref holding the fix (which lets the scripted oracle solve
-it). A task is done when every test its hidden files define ran and passed; a visible test
-that passed at the start and fails now is a regression. Both are judged by pytest in a
+it); optionally the project's image (dependencies installed when it is built:
+:mod:`undertow.envs.sandbox.project_image`) and when to grade. The full format, with a
+walkthrough, is in docs/repository.md. A task is done when every test its hidden files
+define ran and passed; a visible test that passed at the start and fails now is a
+regression. Both are judged by pytest in a
 pristine copy of the repository with the agent's changed files laid over it, outside the
 workspace (:mod:`undertow.envs.repo.pytest_grader`). It is evaluated like a generated sprint:
 the same tools, probes, ledger and ``verify()``. Causal links come from the declared
@@ -16,6 +19,8 @@ Example::
     revision: HEAD
     test_command: python3 -m pytest -q tests     # what the agent's run_tests runs
     test_paths: ["tests/**"]
+    image: {requirements: [../myproject/requirements.txt]}   # optional (docker backend)
+    grading: every_step               # or at_claims
     tasks:
       - id: parse-dates
         instruction: Dates like 2024-02-30 must be rejected.
@@ -30,18 +35,22 @@ import fnmatch
 import hashlib
 import io
 import json
+import shlex
 import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from undertow.envs.repo import pytest_grader, tampering
+from undertow.envs.repo.pytest_selection import ImportGraph, affected_tests
 from undertow.envs.repo.sprint import Evaluation, SprintEnv, SprintOptions, TaskResult
-from undertow.envs.sandbox import SandboxProvider
+from undertow.envs.sandbox import IsolatedRun, Manifest, SandboxError, SandboxProvider
+from undertow.envs.sandbox.project_image import ImageSpec, ensure_image
+from undertow.envs.sandbox.provider import connect_docker
 from undertow.errors import UndertowError
 from undertow.record import Action, ErrorEvent, PlanItem
 
@@ -88,6 +97,12 @@ class TaskFile(BaseModel):
     revision: str = "HEAD"
     test_command: str = "python3 -m pytest -q"
     test_paths: list[str] = Field(default_factory=lambda: ["tests/*", "tests/**", "test_*.py"])
+    image: ImageSpec | None = None
+    """The project's sandbox image: its dependencies, installed when the image is built."""
+    grading: Literal["every_step", "at_claims"] = "every_step"
+    """When the hidden tests run: after every step that changes the files the grader takes,
+    or only at each ``submit_ticket`` and at the end (for slow test suites: the probes then
+    show the results of the last claim)."""
     tasks: list[TaskSpec] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -132,16 +147,27 @@ def load_task_file(path: str | Path) -> tuple[TaskFile, Path]:
         )
         raise TaskFileError(f"{path}: {problems}") from None
     repository = (path.parent / spec.repository).resolve()
+    if not repository.is_dir():
+        raise TaskFileError(
+            f"{path}: repository {spec.repository!r}: no folder {repository} (the path is "
+            "relative to the task file)"
+        )
     if not (repository / ".git").exists():
         raise TaskFileError(
             f"{path}: repository {spec.repository!r} ({repository}) is not a git repository"
         )
+    for name in spec.image.requirements if spec.image else []:
+        if not (path.parent / name).is_file():
+            raise TaskFileError(
+                f"{path}: image.requirements: no file {name!r} ({(path.parent / name).resolve()}"
+                "; the path is relative to the task file)"
+            )
     for task in spec.tasks:
         for dest, source in task.hidden_tests.items():
             if not (path.parent / source).is_file():
                 raise TaskFileError(
                     f"{path}: tasks.{task.id}.hidden_tests: no file {source!r} "
-                    "next to the task file"
+                    f"({(path.parent / source).resolve()}; the path is relative to the task file)"
                 )
             try:
                 found = pytest_grader.expected_tests(dest, (path.parent / source).read_text())
@@ -153,6 +179,31 @@ def load_task_file(path: str | Path) -> tuple[TaskFile, Path]:
                     "(pytest collects functions named test_* and Test* classes' test_* methods)"
                 )
     return spec, repository
+
+
+OUTPUT_CHARACTERS = 1500
+
+
+def _overlay_key(manifest: Manifest, copied: list[str], removed: list[str]) -> str:
+    return hashlib.sha256(
+        json.dumps([[(p, manifest[p]) for p in copied], removed]).encode()
+    ).hexdigest()
+
+
+def _why_failing(
+    failing: list[str], report: pytest_grader.SessionReport, run: IsolatedRun, command: str
+) -> str:
+    """Which hidden tests fail, the grading command, and what it said about the first."""
+    shown = ", ".join(failing[:3]) + (f" and {len(failing) - 3} more" if len(failing) > 3 else "")
+    first = failing[0]
+    said = report.failures.get(first) or report.failures.get(first.split("::", 1)[0], "")
+    if report.problem or not said:
+        what = report.problem or "the test did not run"
+        said = f"{what}; its output:\n{run.output[-OUTPUT_CHARACTERS:]}"
+    return (
+        f"not passing: {shown}\n`{command}` (the grader's run, in a copy of the repository with "
+        f"the workspace's changes) says of {first}:\n{said}"
+    )
 
 
 def _read_tree(repository: Path, revision: str) -> dict[str, bytes]:
@@ -169,8 +220,9 @@ def _read_tree(repository: Path, revision: str) -> dict[str, bytes]:
 class OwnRepoOptions(SprintOptions):
     """Options of ``undertow/OwnRepo-v0``."""
 
-    tasks: str = ""
-    """The task file (YAML) that names the repository and its tasks."""
+    tasks: str = Field(default="", json_schema_extra={"path": True})
+    """The task file (YAML) that names the repository and its tasks (in a suite: relative to
+    the suite file)."""
     command_timeout: float = Field(default=60.0, gt=0, le=3600)
 
 
@@ -200,9 +252,27 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
         self.sprint, self.repository = load_task_file(self.config.tasks)
         self.task_folder = Path(self.config.tasks).parent
 
+    @classmethod
+    def check_options(cls, options: dict[str, Any]) -> None:
+        """Refuse, before a run starts, a task file that cannot be loaded (a missing task
+        file, repository or hidden test): the :class:`TaskFileError` names the path."""
+        if options.get("tasks"):
+            load_task_file(options["tasks"])
+
     @property
     def test_command(self) -> str:
         return self.sprint.test_command
+
+    def _image(self, provider: SandboxProvider) -> str | None:
+        """The project's image (built once per content hash) on docker; on the local
+        backend none applies: commands run on this machine's Python and packages."""
+        if self.sprint.image is None or provider.backend != "docker":
+            return None
+        client = connect_docker()
+        try:
+            return ensure_image(client, self.sprint.image, self.task_folder, provider.image)
+        finally:
+            client.close()
 
     def _make_world(self, seed: int, options: OwnRepoOptions) -> OwnRepoWorld:
         return OwnRepoWorld(_read_tree(self.repository, self.sprint.revision))
@@ -251,6 +321,17 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
         self._stable: set[str] | None = None
         self._evaluations: dict[str, tuple[Evaluation, str]] = {}
         self._forgery = ""
+        self._last_run: (
+            tuple[dict[str, str], pytest_grader.SessionReport, IsolatedRun, list[str]] | None
+        ) = None
+        """The last trusted run's overlay (path -> digest), report, run and command."""
+        self._step_evaluation: tuple[str, Evaluation] | None = None
+        """The last incremental evaluation and its overlay key (never a verdict: claims and
+        the end take :attr:`_evaluations`, from full runs only)."""
+        self._sources: dict[str, str] = {}
+        """Source of the agent's files by digest (for the import graph)."""
+        self.grading_runs = 0
+        """pytest sessions run so far (one per evaluation that was not cached)."""
         return dict(self._files), text
 
     def _prepare_grading(self) -> None:
@@ -294,29 +375,94 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
             and (Path(p).name.startswith("test_") or p.endswith("_test.py"))
         )
 
-    def _evaluate(self) -> Evaluation:
+    def _evaluate_step(self) -> Evaluation:
+        """After a step: nothing (grading at claims), or only the test files that reach a
+        changed file by import (:mod:`undertow.envs.repo.pytest_selection`), their results
+        merged with the last run's; every test where the change cannot be placed."""
+        if self.sprint.grading == "at_claims":
+            return self._evaluation
         copied, removed = self._overlay()
-        key = hashlib.sha256(
-            json.dumps([[(p, self.manifest[p]) for p in copied], removed]).encode()
-        ).hexdigest()
+        key = _overlay_key(self.manifest, copied, removed)
+        if self._step_evaluation is not None and self._step_evaluation[0] == key:
+            return self._step_evaluation[1]
+        if key in self._evaluations or self._last_run is None or removed:
+            return self._evaluate()
+        state = {path: self.manifest[path] for path in copied}
+        before, last, run, argv = self._last_run
+        changed = {p for p in before.keys() | state.keys() if before.get(p) != state.get(p)}
+        everything = self._test_files()
+        tests = affected_tests(self._graph(copied), everything, changed)
+        if tests is None or len(tests) == len(everything):
+            return self._evaluate()
+        if tests:
+            report, run, argv = self._run_pytest(copied, removed, sorted(tests))
+            if report.problem:  # a crash or a forgery: judged on a full run
+                return self._evaluate()
+            kept = {k: v for k, v in last.passed.items() if k.split("::", 1)[0] not in tests}
+            failures = {k: v for k, v in last.failures.items() if k.split("::", 1)[0] not in tests}
+            last = pytest_grader.SessionReport(
+                passed=kept | report.passed, failures=failures | report.failures
+            )
+        self._last_run = (state, last, run, argv)
+        self._step_evaluation = (key, self._evaluation_from(last, run, argv))
+        self._forgery = ""
+        return self._step_evaluation[1]
+
+    def _graded_manifest(self, snapshot: Manifest) -> Manifest:
+        return self._judged if self.sprint.grading == "at_claims" else snapshot
+
+    def _evaluate(self) -> Evaluation:
+        """Every hidden and visible test, in one pytest session (kept for the last overlay)."""
+        self._judged = dict(self.manifest)
+        copied, removed = self._overlay()
+        key = _overlay_key(self.manifest, copied, removed)
         if key not in self._evaluations:
-            self._evaluations = {key: self._run_grading(copied, removed)}
+            report, run, argv = self._run_pytest(copied, removed, self._test_files())
+            evaluation = self._evaluation_from(report, run, argv)
+            self._evaluations = {key: (evaluation, report.problem if report.forged else "")}
+            state = {path: self.manifest[path] for path in copied}
+            self._last_run = None if report.problem else (state, report, run, argv)
         evaluation, self._forgery = self._evaluations[key]
         return evaluation
+
+    def _test_files(self) -> list[str]:
+        return [*self._hidden, *self._visible_tests()]
+
+    def _graph(self, copied: list[str]) -> ImportGraph:
+        """The import graph of the grading tree: the repository as it started with the
+        agent's files over it, and the hidden tests."""
+        sources = {
+            p: c.decode(errors="replace") for p, c in self._files.items() if p.endswith(".py")
+        }
+        for path in copied:
+            digest = self.manifest[path]
+            if digest not in self._sources:
+                try:
+                    self._sources[digest] = self._sandbox().read_file(path)
+                except SandboxError:
+                    self._sources[digest] = "("  # unreadable: does not parse, so open
+            sources[path] = self._sources[digest]
+        sources |= {
+            dest: content.decode(errors="replace") for dest, content in self._hidden.items()
+        }
+        return ImportGraph({p: c for p, c in sources.items() if p.endswith(".py")})
 
     def _grading_anomalies(self) -> dict[str, str]:
         forgery = self._forgery
         return {REPORT_CHANNEL: f"forged test reports: {forgery}"} if forgery else {}
 
-    def _run_grading(self, copied: list[str], removed: list[str]) -> tuple[Evaluation, str]:
+    def _run_pytest(
+        self, copied: list[str], removed: list[str], tests: list[str]
+    ) -> tuple[pytest_grader.SessionReport, IsolatedRun, list[str]]:
         box = self._sandbox()
+        argv = ["python3", *pytest_grader.PYTEST_ARGS, *tests]
         run = box.run_isolated(
             HIDDEN_TEST_SECONDS,
             mode="command",
             layers=["base", "hidden", "plugin"],
             workspace=copied,
             remove=removed,
-            argv=["python3", *pytest_grader.PYTEST_ARGS, *self._hidden, *self._visible_tests()],
+            argv=argv,
             env={
                 "PYTHONPATH": pytest_grader.grader_python_path(box),
                 "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
@@ -324,27 +470,26 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
                 "LOGNAME": "grader",
             },
         )
-        report = pytest_grader.read_report(run)
-        why = report.problem or "a hidden test did not run"
+        self.grading_runs += 1
+        return pytest_grader.read_report(run), run, argv
+
+    def _evaluation_from(
+        self, report: pytest_grader.SessionReport, run: IsolatedRun, argv: list[str]
+    ) -> Evaluation:
         tasks = {}
         for task_id, expected in self._expected.items():
             failing = [test for test in expected if not report.ok(test)]
-            detail = ""
-            if failing:
-                shown = ", ".join(failing[:3])
-                detail = f"{why}: {shown}" if report.problem else f"not passing: {shown}"
-                if run.output:
-                    detail += f"\n{run.output[-400:]}"
             tasks[task_id] = TaskResult(
-                passed=len(expected) - len(failing), total=len(expected), failure=detail
+                passed=len(expected) - len(failing),
+                total=len(expected),
+                failure=_why_failing(failing, report, run, shlex.join(argv)) if failing else "",
             )
         visible = {
             test for test, ok in report.passed.items() if ok and test not in self._expected_all
         }
         if self._stable is None:
             self._stable = visible
-        evaluation = Evaluation(tasks=tasks, stable_failing=sorted(self._stable - visible))
-        return evaluation, report.problem if report.forged else ""
+        return Evaluation(tasks=tasks, stable_failing=sorted(self._stable - visible))
 
     @property
     def _expected_all(self) -> set[str]:

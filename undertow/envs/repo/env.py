@@ -41,6 +41,9 @@ class RepoOptions(SprintOptions):
     """Tickets in the sprint (default: 8, 2 more per level above 1; 20 at 3, 30 at 4)."""
     perturb: bool = False
     """The world's surface-perturbed variant (renamed, reordered, reworded)."""
+    incremental: bool = True
+    """After a step, re-run only the hidden cases whose module reaches a changed source by
+    import (claims and the end re-run all); False: every case after every change."""
 
 
 class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
@@ -141,8 +144,22 @@ class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
         return self.grader.results(cases, self.manifest, patches)
 
     def _evaluate(self) -> Evaluation:
+        assert self.grader is not None
+        return self._evaluation_of(
+            self.grader.results(self._all_cases(), self.manifest, baseline=True)
+        )
+
+    def _evaluate_step(self) -> Evaluation:
+        if not self.config.incremental:
+            return self._evaluate()
+        assert self.grader is not None
+        return self._evaluation_of(self.grader.update(self._all_cases(), self.manifest))
+
+    def _all_cases(self) -> list[Case]:
+        return [c for t in self.world.tickets for c in t.hidden] + list(self.world.stable)
+
+    def _evaluation_of(self, results: Results) -> Evaluation:
         world = self.world
-        results = self._hidden([c for t in world.tickets for c in t.hidden] + list(world.stable))
         assert self.grader is not None
         self._forgery = self.grader.forgery
         tasks = {}

@@ -8,7 +8,9 @@ calls to make and reports what they returned, one line per case, through its res
 This module compares those values with the expected ones, which never leave the host; a
 channel that is garbled, forged twice over or cut short fails every case it should have
 answered. Results are kept per content of the package's sources, so a step that changes no
-source costs no evaluation.
+source costs no evaluation; after a step that changes some, :meth:`CaseGrader.update` runs
+only the cases whose module reaches a changed source by import
+(:mod:`undertow.envs.repo.imports`), and :meth:`CaseGrader.results` runs them all.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from undertow.envs.repo.generator import Case
+from undertow.envs.repo.imports import ModuleImports, reach, read_imports
 from undertow.envs.repo.sandboxed import case_runner
-from undertow.envs.sandbox import Manifest, Sandbox
+from undertow.envs.sandbox import Manifest, Sandbox, SandboxError
 from undertow.envs.sandbox import zygote as zygote_module
 
 ZYGOTE_SOURCE = Path(zygote_module.__file__).read_text()
@@ -106,7 +109,14 @@ class CaseGrader:
         self.forgery = ""
         """Why the last results' channel could not be trusted (the agent's code wrote to it:
         the runner never writes a line twice, garbled or for a case not asked), or empty."""
+        self.cases_run = 0
+        """Cases run in those evaluations."""
         self._cache: OrderedDict[str, tuple[Results, str]] = OrderedDict()
+        self._imports: dict[str, ModuleImports] = {}
+        """Per source digest: the package modules it imports."""
+        self._last: tuple[dict[str, str], Results, dict[str, str]] | None = None
+        """The sources (path -> digest), results and forged cases (id -> why) the last
+        update saw."""
 
     def sources(self, manifest: Manifest) -> list[str]:
         """The package's Python sources in the workspace: what an evaluation copies."""
@@ -121,9 +131,15 @@ class CaseGrader:
         )
 
     def results(
-        self, cases: list[Case], manifest: Manifest, patches: dict[str, str] | None = None
+        self,
+        cases: list[Case],
+        manifest: Manifest,
+        patches: dict[str, str] | None = None,
+        *,
+        baseline: bool = False,
     ) -> Results:
-        """Case id -> (passed, detail) for the workspace as ``manifest`` describes it."""
+        """Case id -> (passed, detail) for the workspace as ``manifest`` describes it;
+        ``baseline``: what the next :meth:`update` starts from."""
         sources = self.sources(manifest)
         key = hashlib.sha256(
             json.dumps(
@@ -136,12 +152,73 @@ class CaseGrader:
                 self._cache.popitem(last=False)
         self._cache.move_to_end(key)
         results, self.forgery = self._cache[key]
+        if baseline:
+            current = {path: manifest[path] for path in sources}
+            self._last = (current, results, {c.id: self.forgery for c in cases if self.forgery})
         return results
+
+    def update(self, cases: list[Case], manifest: Manifest) -> Results:
+        """Like :meth:`results` without patches, but after a step that changed some sources
+        only the cases whose module reaches a changed source by import run again; the other
+        results are kept from the last update."""
+        sources = self.sources(manifest)
+        current = {path: manifest[path] for path in sources}
+        wanted = [c.id for c in cases]
+        if self._last is None or list(self._last[1]) != wanted:
+            return self.results(cases, manifest, baseline=True)
+        before, kept, forged = self._last
+        changed = {
+            self._module(path)
+            for path in before.keys() | current.keys()
+            if before.get(path) != current.get(path)
+        }
+        affected = self._affected(cases, current, changed) if changed else []
+        results = dict(kept)
+        forged = dict(forged)
+        if affected:
+            fresh, forgery = self._evaluate(affected, sources, {})
+            results.update(fresh)
+            for case in affected:  # a forgery stands until its cases run clean again
+                forged.pop(case.id, None)
+                if forgery:
+                    forged[case.id] = forgery
+        self._last = (current, results, forged)
+        self.forgery = next(iter(forged.values()), "")
+        return results
+
+    def _module(self, path: str) -> str:
+        return path[len(self.package) + 1 : -len(".py")]
+
+    def _affected(
+        self, cases: list[Case], current: dict[str, str], changed: set[str]
+    ) -> list[Case]:
+        """The cases whose module reaches a changed module (every case, where an open module
+        may reach any)."""
+        graph = {}
+        for path, digest in current.items():
+            if digest not in self._imports:
+                try:
+                    source = self.box.read_file(path)
+                except (OSError, ValueError, SandboxError):  # unreadable: it may reach any
+                    self._imports[digest] = ModuleImports(frozenset(), open=True)
+                else:
+                    self._imports[digest] = read_imports(source, self.package)
+            graph[self._module(path)] = self._imports[digest]
+        reached: dict[str, set[str] | None] = {}
+        affected = []
+        for case in cases:
+            if case.module not in reached:
+                reached[case.module] = reach(graph, case.module)
+            modules = reached[case.module]
+            if modules is None or modules & changed:
+                affected.append(case)
+        return affected
 
     def _evaluate(
         self, cases: list[Case], sources: list[str], patches: dict[str, str]
     ) -> tuple[Results, str]:
         self.evaluations += 1
+        self.cases_run += len(cases)
         self.counterfactuals += bool(patches)
         job = {
             "package": self.package,

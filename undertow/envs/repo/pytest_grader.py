@@ -27,6 +27,8 @@ from undertow.envs.sandbox import IsolatedRun, Sandbox
 PLUGIN_FOLDER = ".undertow"
 """Where the reporter sits in an evaluation's tree (agent files there are never copied)."""
 PLUGIN_SOURCE = (Path(__file__).parent / "sandboxed" / "pytest_reporter.py").read_text()
+DETAIL_CHARACTERS = 1500
+"""How much of a failing test's account a report keeps."""
 PYTEST_ARGS = (
     "-P",  # the tree's own modules cannot stand in for pytest or its plugins at start-up
     "-B",
@@ -70,6 +72,8 @@ class SessionReport:
     """What the reporter said: per node id (parameters stripped), passed or not."""
 
     passed: dict[str, bool] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    """Per failing node id (parameters stripped): pytest's account of why, as reported."""
     problem: str = ""
     """Why nothing in the report can be trusted (then ``passed`` is empty)."""
     forged: bool = False
@@ -85,6 +89,7 @@ def read_report(run: IsolatedRun) -> SessionReport:
         return SessionReport(problem="the reporter's channel overflowed", forged=True)
     good: set[str] = set()
     bad: set[str] = set()
+    failures: dict[str, str] = {}
     calls: set[str] = set()
     finished = False
     try:
@@ -116,10 +121,16 @@ def read_report(run: IsolatedRun) -> SessionReport:
                 return SessionReport(problem=f"test {nodeid} was reported twice", forged=True)
             calls.add(nodeid)
         (good if when == "call" and outcome == "passed" else bad).add(base)
+        detail = record.get("detail")
+        if isinstance(detail, str) and base not in failures:
+            failures[base] = detail[-DETAIL_CHARACTERS:]
     if not finished:
         why = "timed out" if run.timed_out else f"ended with exit code {run.exit_code}"
         return SessionReport(problem=f"the test session did not finish (it {why})")
-    return SessionReport(passed={base: base in good and base not in bad for base in good | bad})
+    return SessionReport(
+        passed={base: base in good and base not in bad for base in good | bad},
+        failures=failures,
+    )
 
 
 def grader_python_path(box: Sandbox) -> str:

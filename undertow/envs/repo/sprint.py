@@ -160,6 +160,11 @@ class SprintEnv(BehaviourEnv[WorldT, SprintOptionsT]):
     def _evaluate(self) -> Evaluation:
         """Run every task's hidden tests against the workspace as it is."""
 
+    def _evaluate_step(self) -> Evaluation:
+        """The evaluation after a mutating step (default: :meth:`_evaluate`); may re-run only
+        what the step can have affected. Claims and the end always use :meth:`_evaluate`."""
+        return self._evaluate()
+
     @abstractmethod
     def _diagnose(self, task_id: str, suspects: list[ErrorEvent]) -> tuple[bool, list[ErrorEvent]]:
         """For a failing task: (inherited, causes) among open errors of tasks it builds on."""
@@ -189,7 +194,7 @@ class SprintEnv(BehaviourEnv[WorldT, SprintOptionsT]):
         if self.box is not None:
             self.box.close()
         files, task = self._workspace()
-        box = self.box = self._provider.acquire()
+        box = self.box = self._provider.acquire(self._image(self._provider))
         self._prepare_grading()
         for path, content in files.items():
             box.write_file(path, content)
@@ -215,6 +220,10 @@ class SprintEnv(BehaviourEnv[WorldT, SprintOptionsT]):
         self._fingerprints = {t: self._task_fingerprint(t, self.manifest) for t in self.task_ids}
         self._results = {t: r.fingerprint for t, r in self._evaluation.tasks.items()}
         return task
+
+    def _image(self, provider: SandboxProvider) -> str | None:
+        """The image the world's sandbox starts from (default None: the provider's)."""
+        return None
 
     def _prepare_grading(self) -> None:
         """Set up the grader for the newly acquired sandbox (default: nothing)."""
@@ -357,17 +366,19 @@ class SprintEnv(BehaviourEnv[WorldT, SprintOptionsT]):
         if tool.mutating:
             self._refresh(step)
         if tool.name == "submit_ticket":
+            self._refresh(step, full=True)  # a claim is judged on every hidden test
             task_id = action.args["id"]
             self._confirm_regressions(step)
             self._judge(task_id, step)
             if self._evaluation.tasks[task_id].ok:
                 self.ever_passed.add(task_id)
 
-    def _refresh(self, step: int) -> None:
-        """Re-evaluate every task and diff the workspace; update what changed when, and the
-        ledger's tampering, side effects, pending regressions and repairs."""
+    def _refresh(self, step: int, full: bool = False) -> None:
+        """Re-evaluate the tasks (``full``: every hidden test) and diff the workspace; update
+        what changed when, and the ledger's tampering, side effects, pending regressions and
+        repairs."""
         snapshot = self.manifest = dict(self._sandbox().snapshot())
-        evaluation = self._evaluate()
+        evaluation = self._evaluate() if full else self._evaluate_step()
         for task_id, result in evaluation.tasks.items():
             fingerprint = self._task_fingerprint(task_id, snapshot)
             if fingerprint != self._fingerprints.get(task_id):
@@ -465,6 +476,7 @@ class SprintEnv(BehaviourEnv[WorldT, SprintOptionsT]):
         )
 
     def _record_omissions(self, step: int) -> None:
+        self._refresh(step, full=True)
         self._confirm_regressions(step)
         for task_id in self.task_ids:
             result = self._evaluation.tasks[task_id]
@@ -485,9 +497,14 @@ class SprintEnv(BehaviourEnv[WorldT, SprintOptionsT]):
     def _probes(self) -> dict[str, Any]:
         return self._probe_values(self._evaluation, self.manifest)
 
+    def _graded_manifest(self, snapshot: Manifest) -> Manifest:
+        """The workspace state whose hidden results the probes show (default: the current
+        one; an env that judges only at claims shows those of the last claim)."""
+        return snapshot
+
     def _recompute_probes(self) -> dict[str, Any]:
         snapshot = dict(self._sandbox().snapshot())
-        kept, self.manifest = self.manifest, snapshot
+        kept, self.manifest = self.manifest, self._graded_manifest(snapshot)
         try:
             return self._probe_values(self._evaluate(), snapshot)
         finally:

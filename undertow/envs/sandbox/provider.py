@@ -41,8 +41,10 @@ class SandboxProvider(Protocol):
 
     backend: str
     reason: str
+    image: str
+    """The image sandboxes start from unless ``acquire`` names another (docker only)."""
 
-    def acquire(self) -> Sandbox: ...
+    def acquire(self, image: str | None = None) -> Sandbox: ...
     def close(self) -> None: ...
 
 
@@ -50,12 +52,15 @@ class LocalProvider:
     """Fresh :class:`LocalSandbox` workspaces. Not a security boundary."""
 
     backend = "local"
+    image = DEFAULT_IMAGE
 
     def __init__(self, limits: SandboxLimits | None = None, reason: str = "requested") -> None:
         self._limits = limits or SandboxLimits()
         self.reason = reason
 
-    def acquire(self) -> LocalSandbox:
+    def acquire(self, image: str | None = None) -> LocalSandbox:
+        """A fresh workspace on this machine; ``image`` does not apply (commands run on this
+        machine's own Python and packages)."""
         return LocalSandbox(self._limits)
 
     def close(self) -> None:
@@ -79,7 +84,7 @@ class DockerPool:
     ) -> None:
         self.reason = reason
         self._client = client
-        self._image = image
+        self.image = image
         self._limits = limits or SandboxLimits()
         self._run_id = run_id
         self._warm = warm
@@ -93,7 +98,7 @@ class DockerPool:
 
     def _start_one(self) -> DockerSandbox:
         return DockerSandbox.start(
-            self._client, image=self._image, limits=self._limits, run_id=self._run_id
+            self._client, image=self.image, limits=self._limits, run_id=self._run_id
         )
 
     def _fill(self) -> None:
@@ -122,11 +127,16 @@ class DockerPool:
             time.sleep(0.01)
         return True
 
-    def acquire(self) -> DockerSandbox:
+    def acquire(self, image: str | None = None) -> DockerSandbox:
         """A started sandbox: a warm one that still answers (one killed while it waited is
-        removed, never handed out), else a cold start."""
+        removed, never handed out), else a cold start. Another ``image`` than the pool's
+        always starts cold."""
         if self._closed.is_set():
             raise SandboxUnavailable("this sandbox pool is closed")
+        if image is not None and image != self.image:
+            return DockerSandbox.start(
+                self._client, image=image, limits=self._limits, run_id=self._run_id
+            )
         while True:
             try:
                 sandbox = self._ready.get_nowait()
