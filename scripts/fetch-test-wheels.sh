@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Download into build/wheelhouse/ the wheels the docker tests of project images install, so
 # that the tests themselves need no package index: pip (run from its wheel inside the image),
-# for the sandbox images' Python (3.11 on Debian bookworm). CI runs this before the
-# tests; run it once yourself before `UNDERTOW_REQUIRE_DOCKER=1 scripts/test.sh`.
+# for the sandbox images' Python (3.11 on Debian bookworm). scripts/test.sh runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-.venv/bin/python}
