@@ -98,10 +98,13 @@ seeds: {public: 0}
     assert trajectory.status in (EpisodeStatus.COMPLETED, EpisodeStatus.TRUNCATED), trajectory.error
     assert trajectory.steps and trajectory.outcome is not None
     assert all(step.usage.completion_tokens > 0 for step in trajectory.steps)
+    # The question was asked and answered; whether a 135M model's answer holds a number is the
+    # model's quality (an answer without one is recorded as no claim), not the machinery's.
+    assert "posthoc_error" not in trajectory.metadata, trajectory.metadata["posthoc_error"]
+    assert trajectory.metadata["posthoc_usage"]["completion_tokens"] > 0
     posthocs = [c for c in trajectory.claims if c.kind == "posthoc"]
-    assert len(posthocs) == 1, trajectory.metadata.get("posthoc_error", "no number in [0, 1]")
-    (posthoc,) = posthocs
-    assert posthoc.confidence is not None and 0 <= posthoc.confidence <= 1
+    assert len(posthocs) <= 1
+    assert all(c.confidence is not None and 0 <= c.confidence <= 1 for c in posthocs)
 
 
 @pytest.mark.slow
