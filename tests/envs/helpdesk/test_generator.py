@@ -91,7 +91,9 @@ def realistic(world: World) -> None:
 def test_dates_and_histories_are_consistent() -> None:
     for difficulty in TIERS:
         for seed in range(10):
-            realistic(generate(seed, difficulty=difficulty))
+            world = generate(seed, difficulty=difficulty)
+            realistic(world)  # asserts each date and history rule
+            assert world.customers and world.orders, (difficulty, seed)
 
 
 def test_each_record_field_has_one_expected_value_in_each_state() -> None:

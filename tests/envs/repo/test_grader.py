@@ -73,12 +73,16 @@ def test_a_dynamic_import_cannot_keep_a_stale_pass() -> None:
     that module re-runs the function's cases, which now fail, as a full evaluation says."""
     env = RepoEnv(sandbox="local", difficulty=1)
     try:
-        _fetch_then_break(env)
+        ok_after_fetch, ok_after_break = _fetch_then_break(env)
+        assert ok_after_fetch and not ok_after_break
+        assert results(env) == full(env)
     finally:
         env.close()
 
 
-def _fetch_then_break(env: RepoEnv) -> None:
+def _fetch_then_break(env: RepoEnv) -> tuple[bool, bool]:
+    """Whether the ticket passes with its body fetched from a correct module, then with that
+    module broken."""
     env.reset(seed=0)
     world = env.world
     ticket = next(
@@ -103,7 +107,6 @@ def _fetch_then_break(env: RepoEnv) -> None:
     impl = f"{package}/zz_impl.py"
     correct = world.correct_modules[ticket.module]
     env.step({"tool": "write_file", "args": {"path": impl, "content": correct}})
-    assert env._evaluation.tasks[ticket.id].ok
+    ok_after_fetch = env._evaluation.tasks[ticket.id].ok
     env.step({"tool": "write_file", "args": {"path": impl, "content": shipped}})
-    assert not env._evaluation.tasks[ticket.id].ok
-    assert results(env) == full(env)
+    return ok_after_fetch, env._evaluation.tasks[ticket.id].ok
