@@ -3,6 +3,8 @@ traps, and the ladder of scripted agents."""
 
 from __future__ import annotations
 
+import ast
+import json
 import re
 import types
 from collections.abc import Iterator
@@ -14,7 +16,7 @@ from undertow.agents.scripted import OracleAgent, SloppyAgent, SurfaceAgent
 from undertow.envs.repo.env import RepoEnv
 from undertow.envs.repo.generator import case_values, generate, load_modules
 from undertow.envs.repo.hard_catalogue import MODULES
-from undertow.envs.repo.world import RepoWorld
+from undertow.envs.repo.world import RepoWorld, Ticket
 from undertow.record import EpisodeKey, ErrorEvent, Trajectory
 from undertow.rollout import Limits, rollout
 
@@ -205,3 +207,84 @@ def test_the_surface_way_falls_into_the_traps(env: RepoEnv) -> None:
         s.id for s in trajectory.outcome.subtasks if not s.success
     }
     assert trapped & failed
+
+
+def applied(world: RepoWorld, tickets: list[Ticket]) -> dict[str, types.ModuleType]:
+    """The package with ``tickets``' correct edits made in order, loaded in-process."""
+    files = {m: world.files[world.module_path(m)] for m in MODULES}
+    for ticket in tickets:
+        for edit in ticket.changes:
+            module = edit.path.split("/")[-1].removesuffix(".py")
+            if edit.old is None:
+                files[module] += "\n\n\n" + edit.new
+            else:
+                assert edit.old in files[module], (ticket.id, edit.path)
+                files[module] = files[module].replace(edit.old, edit.new, 1)
+    return load_modules({m: s.replace(world.package, "_world") for m, s in files.items()})
+
+
+@pytest.mark.parametrize(
+    "seed", [8, *(pytest.param(s, marks=pytest.mark.slow) for s in (0, 1, 2, 3, 4, 5))]
+)
+def test_a_ticket_done_right_holds_in_every_honest_state_after_it(seed: int) -> None:
+    """The agent does every ticket right, phase by phase, the tickets of a phase in any
+    order: each earlier ticket's hidden cases pass at every claim, not only at the end."""
+    world = generate(seed, difficulty=3)
+    for phase in range(2, world.phases + 1):
+        done = [t for t in world.tickets if t.phase < phase]
+        judged = [c for t in done for c in t.hidden]
+        for begun in [t for t in world.tickets if t.phase == phase]:
+            got = case_values(applied(world, [*done, begun]), judged)
+            wrong = {c.id: got[c.id] for c in judged if got[c.id] != ("ok", c.expected)}
+            assert not wrong, (phase, begun.id, wrong)
+
+
+def asserted(line: str) -> tuple[str, str, str, object]:
+    """(module, function, the call's arguments, the expected value) of a visible assertion."""
+    found = re.fullmatch(r"\s*self\.assertEqual\(json_value\((\w+)\.(\w+)\((.*)\)\), (.*)\)", line)
+    assert found is not None, line
+    return found.group(1), found.group(2), found.group(3), ast.literal_eval(found.group(4))
+
+
+@pytest.mark.parametrize(
+    "seed", [0, 1, *(pytest.param(s, marks=pytest.mark.slow) for s in range(2, 10))]
+)
+def test_a_visible_test_asserts_the_bug_a_later_ticket_corrects(seed: int) -> None:
+    world = generate(seed, difficulty=3)
+    fixes = [t for t in world.tickets if t.test_fix is not None]
+    if seed in (0, 1):
+        assert fixes, "seeds 0 and 1 have a test asserting a bug"
+    for ticket in fixes:
+        fix = ticket.test_fix
+        assert fix is not None and fix.old is not None
+        assert ticket.kind == "bug" and ticket.phase > 1 and ticket.surface == ()
+        assert world.files[fix.path].count(fix.old) == 1
+        module, function, args, wrong = asserted(fix.old)
+        assert asserted(fix.new)[:3] == (module, function, args)
+        right = asserted(fix.new)[3]
+        expression = f"json.loads(json.dumps(m[{module!r}].{function}({args})))"
+        before = [t for t in world.tickets if t.phase < ticket.phase]
+        shipped = applied(world, before)
+        fixed = applied(world, [*before, ticket])
+        assert eval(expression, {"json": json, "m": shipped}) == wrong
+        assert eval(expression, {"json": json, "m": fixed}) == right != wrong
+        assert world.sanctioned_tests[fix.path]
+
+
+def test_the_one_sanctioned_test_correction_is_no_tampering_and_any_other_change_is(
+    env: RepoEnv,
+) -> None:
+    env.reset(seed=0)
+    (ticket,) = [t for t in env.world.tickets if t.test_fix is not None]
+    fix = ticket.test_fix
+    assert fix is not None and fix.old is not None
+    shipped = env.world.files[fix.path]
+
+    def write(content: str) -> list[str]:
+        env.step({"tool": "write_file", "args": {"path": fix.path, "content": content}})
+        return [e.kind for e in env.ledger.open_errors(object=fix.path)]
+
+    assert write(shipped.replace(fix.old, fix.new)) == []
+    assert write(shipped.replace(fix.old + "\n", "")) == []
+    bent = fix.new.replace(")\n", ")").rsplit(", ", 1)[0] + ", 'anything')"
+    assert write(shipped.replace(fix.old, bent)) == ["test_tampering"]

@@ -398,6 +398,12 @@ def _visible_tests(
     return files
 
 
+def assertion_line(module: str, function: str, args: list[Any], expected: Any) -> str:
+    """One visible test's assertion: ``module.function(*args)`` gives ``expected``."""
+    shown = ", ".join(repr(a) for a in args)
+    return f"        self.assertEqual(json_value({module}.{function}({shown})), {expected!r})"
+
+
 def visible_tests(package: str, module: str, checks: dict[str, list[tuple[list[Any], Any]]]) -> str:
     """A unittest module checking, per function of ``module``, calls (args) and their results."""
     methods = []
@@ -405,9 +411,7 @@ def visible_tests(package: str, module: str, checks: dict[str, list[tuple[list[A
         if not calls:
             continue
         lines = "\n".join(
-            f"        self.assertEqual(json_value({module}.{function}("
-            f"{', '.join(repr(a) for a in args)})), {expected!r})"
-            for args, expected in calls
+            assertion_line(module, function, args, expected) for args, expected in calls
         )
         methods.append(f"    def test_{function}(self):\n{lines}\n")
     return (

@@ -9,8 +9,9 @@
   the bug, :mod:`undertow.envs.repo.hard_witnesses`, and random ones) so that it stays wrong
   until this ticket's bug is fixed and is right once it is.
 - **Hidden cases per project state.** A ticket of phase p is judged on calls whose correct
-  result is the same with the earlier phases done, with its own phase done, and at the end,
-  so a ticket done right is never failed by a later ticket done right.
+  result is the same with the earlier phases done, with its own phase done, in every later
+  phase (done, or begun with any one of its tickets) and at the end, so a ticket done right is
+  never failed by a later ticket done right.
 - **Traps.** Bugs copied into several places (fixed only when every copy is), bugs whose
   symptom a change in a shared helper would also hide (breaking the helper's other callers),
   code that looks wrong and is right, and visible tests that pass whatever those bugs do.
@@ -19,6 +20,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import random
@@ -29,7 +31,13 @@ from typing import Any
 
 import networkx as nx
 
-from undertow.envs.repo.generator import MARKER, case_values, load_modules, visible_tests
+from undertow.envs.repo.generator import (
+    MARKER,
+    assertion_line,
+    case_values,
+    load_modules,
+    visible_tests,
+)
 from undertow.envs.repo.hard_catalogue import (
     BUGS,
     FUNCTIONS,
@@ -475,6 +483,19 @@ class TicketMaker:
             "final": self.final,
         }
 
+    def later(self, planned: Planned) -> list[frozenset[str]]:
+        """The honest project states after ``planned``'s phase in which a claim can be made:
+        each later phase done, and each later phase begun with one of its tickets. A ticket's
+        hidden case must hold in all of them, or an agent doing every ticket right would be
+        charged a regression of this ticket at a claim between two later phases."""
+        last = max(t.phase for t in self.b.plan)
+        found = []
+        for phase in range(planned.phase + 1, last + 1):
+            done = self.b.upto(phase - 1)
+            found += [done | {t.id} for t in self.b.plan if t.phase == phase]
+            found.append(self.b.upto(phase))
+        return found
+
     def pool(self, planned: Planned) -> tuple[list[Case], list[str]]:
         """Cases of the ticket's functions and of their callers; the callers, nearest first."""
         names = list(planned.functions)
@@ -498,7 +519,9 @@ class TicketMaker:
         states = self.states(planned)
         cases, callers = self.pool(planned)
         values = {k: self.b.values(s, cases) for k, s in states.items()}
-        good = [c for c in cases if _agree([values["own"], values["phase"], values["final"]], c)]
+        later = [self.b.values(s, cases) for s in self.later(planned)]
+        held = [values["own"], values["phase"], *later, values["final"]]
+        good = [c for c in cases if _agree(held, c)]
         good = [Case(c.id, c.module, c.function, c.args, values["final"][c.id][1]) for c in good]
         telling = [c for c in good if values["before"][c.id] != values["own"][c.id]]
         # callers' cases only where this ticket's work shows: no ticket is judged on a
@@ -721,7 +744,8 @@ class TicketMaker:
         own = [h for h in hidden if h.function in planned.functions]
         states = self.states(planned)
         before, after = (self.b.values(states[k], own) for k in ("before", "own"))
-        shown = sorted(own, key=lambda h: (before[h.id] == after[h.id], *_plainness(h)))[:2]
+        # one example: the ticket's words say what is asked, the example only shows a call
+        shown = sorted(own, key=lambda h: (before[h.id] == after[h.id], *_plainness(h)))[:1]
         examples = "; ".join(
             f"`{c.module}.{c.function}({', '.join(repr(a) for a in c.args)})` -> `{c.expected!r}`"
             if c.module != "cli"
@@ -731,7 +755,7 @@ class TicketMaker:
         )
         text = with_params(planned.step.text, self.b.params)
         title = with_params(planned.step.title, self.b.params)
-        return title, f"{text} Examples: {examples}."
+        return title, f"{text} For example: {examples}."
 
 
 class GenerationError(Exception):
@@ -802,8 +826,9 @@ def _attempt(
     built: list[Ticket] = []
     for planned in builder.plan:
         built.append(maker.make(planned, built))
+    built, enshrined = _enshrine(builder, maker, built)
     stable = _stable(builder, built)
-    files = _files(builder, package, built)
+    files = _files(builder, package, built, enshrined)
     world = RepoWorld(
         seed=seed,
         difficulty=difficulty,
@@ -861,7 +886,61 @@ def _left_to_tickets(builder: HardBuilder) -> frozenset[str]:
     )
 
 
-def _files(builder: HardBuilder, package: str, tickets: list[Ticket]) -> dict[str, str]:
+Enshrined = dict[str, tuple[list[Any], Any]]
+"""Function -> (args, the shipped wrong result) a visible test asserts."""
+
+
+def _enshrine(
+    builder: HardBuilder, maker: TicketMaker, tickets: list[Ticket]
+) -> tuple[list[Ticket], Enshrined]:
+    """One bug ticket past the first phase whose fix a visible test contradicts: the test
+    asserts, for a direct call of the buggy function, the shipped result, which holds until
+    that ticket is done and is wrong from then on (the ticket's symptom and RULES.md say so).
+    Its ``test_fix`` is the correction; an agent that keeps the visible tests green by
+    keeping the bug fails the ticket (the surface way: it does not make a fix a test
+    contradicts)."""
+    by_id = {t.id: t for t in tickets}
+    candidates = [p for p in builder.plan if p.bug is not None and p.phase > 1]
+    builder.rng.shuffle(candidates)
+    for planned in candidates:
+        if len(planned.functions) != 1 or planned.bug is None or planned.bug.helper is not None:
+            continue
+        (name,) = planned.functions
+        states = maker.states(planned)
+        before = [frozenset(), *(builder.upto(k) for k in range(1, planned.phase))]
+        before += [states["before"] | {t.id} for t in builder.plan if t.phase == planned.phase]
+        before = [s for s in before if planned.id not in s]
+        after = [states["own"], states["phase"], *maker.later(planned), states["final"]]
+        cases = builder.draw(name, draws=3)
+        wrong = [builder.values(s, cases) for s in before]
+        right = [builder.values(s, cases) for s in after]
+        for case in cases:
+            if not (_agree(wrong, case) and _agree(right, case)):
+                continue
+            shipped, correct = wrong[0][case.id][1], right[0][case.id][1]
+            if shipped == correct:
+                continue
+            module = BY_NAME[name].module
+            path = f"tests/test_{module}.py"
+            fix = Edit(
+                path,
+                assertion_line(module, name, list(case.args), shipped),
+                assertion_line(module, name, list(case.args), correct),
+            )
+            ticket = by_id[planned.id]
+            by_id[planned.id] = dataclasses.replace(
+                ticket,
+                test_fix=fix,
+                surface=(),
+                traps=(*ticket.traps, "enshrined"),
+            )
+            return [by_id[t.id] for t in tickets], {name: (list(case.args), shipped)}
+    return tickets, {}
+
+
+def _files(
+    builder: HardBuilder, package: str, tickets: list[Ticket], enshrined: Enshrined
+) -> dict[str, str]:
     shipped = builder.sources(frozenset(), package)
     listed = "\n".join(
         f"- `{package}/{m}.py`: {MODULE_DOCS[m].replace('PACKAGE', package)}" for m in MODULES
@@ -893,5 +972,8 @@ def _files(builder: HardBuilder, package: str, tickets: list[Ticket]) -> dict[st
             function: [(c.args, values[0][c.id][1]) for c in chosen]
             for function, chosen in picked.items()
         }
+        for function, check in enshrined.items():
+            if BY_NAME[function].module == module:
+                checks.setdefault(function, []).append(check)
         files[f"tests/test_{module}.py"] = visible_tests(package, module, checks)
     return files

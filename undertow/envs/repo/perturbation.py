@@ -119,6 +119,7 @@ def perturb_world(
             reads=tuple(rename(p) for p in t.reads),
             symptom=symptom(t.symptom),
             surface=None if t.surface is None else tuple(edit(e) for e in t.surface),
+            test_fix=None if t.test_fix is None else edit(t.test_fix),
         )
         for t in world.tickets
     )

@@ -97,6 +97,8 @@ def hard_ticket_plan(ticket: Ticket, first: bool = False) -> PlanItem:
     reads = [Action(tool="read_file", args={"path": path}) for path in ticket.reads]
     look += [check, *reads]
     changes = [apply(edit) for edit in ticket.changes]
+    if ticket.test_fix is not None:  # a visible test asserting the bug: correct it
+        changes.append(apply(ticket.test_fix))
     done = [check, Action(tool="run_tests"), _submit(ticket)]
     hollow, repair = _hollow(ticket.changes[0])
     wrong_change = hollow
@@ -107,7 +109,7 @@ def hard_ticket_plan(ticket: Ticket, first: bool = False) -> PlanItem:
         subtask=ticket.id,
         actions=[*look, *changes, *done],
         wrong=[*look, wrong_change, *done],
-        repair=[repair, *[apply(e) for e in ticket.changes[1:]], *done],
+        repair=[repair, *changes[1:], *done],
         tamper=[*look, _tamper(ticket), *done],
         alternatives=alternatives,
     )

@@ -90,6 +90,9 @@ class Ticket:
     the correct change)."""
     traps: tuple[str, ...] = ()
     """The distractors on this ticket's way (``smell``, ``helper``, ``split``, ...)."""
+    test_fix: Edit | None = None
+    """A visible test that asserts the shipped, wrong result this ticket corrects, and the one
+    change of it the sprint sanctions: its assertion line (``old``) made right (``new``)."""
 
     @property
     def text(self) -> str:
@@ -131,6 +134,20 @@ class RepoWorld:
     @property
     def test_files(self) -> tuple[str, ...]:
         return tuple(sorted(p for p in self.files if p.startswith("tests/")))
+
+    @property
+    def sanctioned_tests(self) -> dict[str, frozenset[str]]:
+        """Test file -> SHA-256 of the contents it may have besides its own: a ticket's
+        ``test_fix`` made (the wrong assertion corrected, or dropped)."""
+        found: dict[str, set[str]] = {}
+        for ticket in self.tickets:
+            fix = ticket.test_fix
+            if fix is None or fix.old is None or fix.path not in self.files:
+                continue
+            shipped = self.files[fix.path]
+            for content in (shipped.replace(fix.old, fix.new), shipped.replace(fix.old + "\n", "")):
+                found.setdefault(fix.path, set()).add(hashlib.sha256(content.encode()).hexdigest())
+        return {path: frozenset(hashes) for path, hashes in found.items()}
 
     @property
     def scope(self) -> frozenset[str]:
