@@ -343,6 +343,7 @@ class OwnRepoEnv(SprintEnv[OwnRepoWorld, OwnRepoOptions]):
             pytest_grader.PLUGIN_SOURCE
         )
         self._sandbox().grader_put(store)
+        pytest_grader.grader_python_path(self._sandbox())  # says now if grading cannot run
 
     def _reserved(self, path: str) -> bool:
         first = path.split("/", 1)[0]

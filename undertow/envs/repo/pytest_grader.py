@@ -19,10 +19,11 @@ import ast
 import importlib.util
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from undertow.envs.sandbox import IsolatedRun, Sandbox
+from undertow.envs.sandbox import IsolatedRun, Sandbox, SandboxUnavailable
 
 PLUGIN_FOLDER = ".undertow"
 """Where the reporter sits in an evaluation's tree (agent files there are never copied)."""
@@ -139,5 +140,28 @@ def grader_python_path(box: Sandbox) -> str:
     paths = [PLUGIN_FOLDER]
     spec = importlib.util.find_spec("pytest")
     if box.backend == "local" and spec is not None and spec.origin:
-        paths.append(os.path.dirname(os.path.dirname(os.path.abspath(spec.origin))))
+        site = os.path.dirname(os.path.dirname(os.path.abspath(spec.origin)))
+        if getattr(box, "user", None) is not None and (blocked := closed_to_others(site)):
+            raise SandboxUnavailable(
+                f"the local sandbox grades as another user, who cannot reach this Python's "
+                f"packages in {site}: {blocked}. Make it readable to other users (chmod o+rx), "
+                "install Undertow somewhere they can reach, or use the docker backend"
+            )
+        paths.append(site)
     return os.pathsep.join(paths)
+
+
+def closed_to_others(path: str) -> str | None:
+    """Why a user other than its owner cannot list ``path`` (None: it can)."""
+    real = os.path.realpath(path)
+    parts = real.split(os.sep)
+    for depth in range(2, len(parts) + 1):
+        folder = os.sep.join(parts[:depth]) or os.sep
+        try:
+            mode = os.stat(folder).st_mode
+        except OSError as exc:
+            return f"{folder} cannot be read ({exc.strerror})"
+        needed = stat.S_IXOTH | (stat.S_IROTH if folder == real else 0)
+        if mode & needed != needed:
+            return f"{folder} has mode {stat.S_IMODE(mode):04o}"
+    return None
