@@ -87,8 +87,10 @@ class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
         tests = (
             "Do not change the tests, with one exception: where a visible assertion contradicts "
             "what a ticket requires, correct that assertion's expected value (change nothing "
-            "else in the file)."
-            if world.difficulty >= 3  # said on every hard world, whether or not it has one
+            "else in the file). docs/RULES.md is what the code must do: a ticket is done when "
+            "the rule it shows broken holds everywhere the rules say it applies, and a report "
+            "the rules contradict needs no change to the code (submit it saying why)."
+            if world.difficulty >= 3  # said on every hard world, whatever it holds
             else "Do not change the tests."
         )
         task = (

@@ -1252,11 +1252,15 @@ Amounts are whole cents. Days are numbers; day 0 is a Monday.
 - Tiers by spend this year: {tiers}.
 - Credit limits: {limits}{said("limit_edge", "; a charge that reaches the limit exactly is allowed")}.
 - Loyalty points: per {said("points_floor", "whole ")}dollar paid, {points}.
+- Points are spent in blocks of 100, each taking a dollar off a bill, and only a bill's whole
+  dollars can be paid with points.
 
 ## Payments
 - A payment pays open invoices {said("oldest", "oldest due date first (ties by invoice id)", "in order")}.
 - Lateness counts the days after the due date{said("grace", f" beyond a grace period of {p.grace} days")}.
 - Business days are {said("weekend", "Monday to Friday", "working days")}, except the holidays (days {", ".join(map(str, p.holidays))}).
+- The business days between two days count from the day after the first up to and including
+  the second.
 
 ## Reports
 - Sales reports add up line amounts: each line after its volume discount, before coupons, tax

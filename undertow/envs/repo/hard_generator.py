@@ -204,8 +204,19 @@ class HardBuilder:
         spread = [b for b in usable if len(self.sites[b.id]) > 1][:1]
         helper = [b for b in usable if b.helper is not None][:1]
         usable = [*spread, *helper, *(b for b in usable if b not in spread + helper)]
+        # one report the rules contradict, on code that looks wrong and is right
+        mistaken = [
+            fn.name
+            for fn in FUNCTIONS
+            if fn.smell is not None
+            and fn.name not in story_names
+            and fn.name in shipped
+            and nx.has_path(shipped, "main", fn.name)
+        ]
+        reported = [self.rng.choice(sorted(mistaken))] if mistaken and self.count - used > 2 else []
+        used += len(reported)
         bugs: list[Bug] = []
-        taken: set[str] = set()
+        taken: set[str] = set(reported)
         for bug in usable:  # one bug per function: a fix belongs to one ticket
             if len(bugs) < self.count - used and not taken & set(self.sites[bug.id]):
                 bugs.append(bug)
@@ -251,6 +262,10 @@ class HardBuilder:
                     phase_of[bug.id] = phases
                 pending = []
         placed = [Planned("", phase_of[b.id], "bug", self.sites[b.id], bug=b) for b in bugs]
+        placed += [
+            Planned("", self.rng.randint(min(2, phases), phases), "report", (name,))
+            for name in reported
+        ]
         for story in stories:
             names = [n for step in story.steps for n in step.functions]
             beneath = [
@@ -328,6 +343,30 @@ class HardBuilder:
             self.case_counter += 1
             drawn.append(Case(f"c{self.case_counter}", "cli", "main", [argv], None))
         return drawn
+
+    @functools.cached_property
+    def honest(self) -> list[frozenset[str]]:
+        """Every project state of an agent doing every ticket right, phase by phase: as
+        shipped, and per phase each of its tickets done alone and the whole phase done."""
+        last = max(t.phase for t in self.plan)
+        found = [frozenset[str]()]
+        for phase in range(1, last + 1):
+            done = self.upto(phase - 1)
+            found += [done | {t.id} for t in self.plan if t.phase == phase]
+            found.append(self.upto(phase))
+        return found
+
+    def values_smelled(
+        self, applied: frozenset[str], cases: list[Case], name: str
+    ) -> dict[str, tuple[str, Any]]:
+        """Each case's outcome in a state with ``name``'s smell "fixed" (its code that looks
+        wrong and is right changed the way a careless reader would)."""
+        fn = BY_NAME[name]
+        assert fn.smell is not None
+        sources = self.sources(applied)
+        sources[fn.module] = sources[fn.module].replace(*fn.smell)
+        found = case_values(load_modules(sources), cases)
+        return {c.id: found[c.id] for c in cases}
 
     def upto(self, phase: int) -> frozenset[str]:
         return frozenset(t.id for t in self.plan if t.phase <= phase)
@@ -446,8 +485,13 @@ def _difference(shipped: tuple[str, Any], correct: Any, cli: bool) -> str:
         for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=got, b=want).get_opcodes()
         if tag != "equal"
     ]
+    gone = {line for before, _ in changed for line in before}
+    came = {line for _, after in changed for line in after}
+    if sorted(got) == sorted(want) or len(changed) > 3 or gone & came:
+        # lines out of order (or too many changes to list): the whole right output
+        return "It should print:\n\n    " + str(correct).replace("\n", "\n    ") + "\n"
     said = []
-    for before, after in changed[:3]:
+    for before, after in changed:
         if before and after:
             said.append(f"`{' / '.join(before)}` should read `{' / '.join(after)}`")
         elif after:
@@ -516,6 +560,8 @@ class TicketMaker:
         return cases, callers
 
     def make(self, planned: Planned, built: list[Ticket]) -> Ticket:
+        if planned.kind == "report":
+            return self.report(planned)
         states = self.states(planned)
         cases, callers = self.pool(planned)
         values = {k: self.b.values(s, cases) for k, s in states.items()}
@@ -526,7 +572,13 @@ class TicketMaker:
         telling = [c for c in good if values["before"][c.id] != values["own"][c.id]]
         # callers' cases only where this ticket's work shows: no ticket is judged on a
         # command of the project it has nothing to do with
-        good = [c for c in good if c.function in planned.functions or c in telling]
+        # nor, through a command dispatcher the ticket extends, on its other commands
+        good = [
+            c
+            for c in good
+            if c in telling
+            or (c.function in planned.functions and not _dispatches(self.b.graph, c.function))
+        ]
         chosen: list[Case] = []
         for name in planned.functions:  # every site must be fixed: a telling case for each
             chosen += [c for c in telling if c.function == name][:2]
@@ -572,6 +624,67 @@ class TicketMaker:
         ]
         return self.ticket(
             planned, hidden, symptom, sorted({*upstream, *compounds}, key=_order), compounds
+        )
+
+    def report(self, planned: Planned) -> Ticket:
+        """A user's report that the rules contradict: a command whose output is the same in
+        every honest project state, and what the user says it should print, which is what
+        the function's code that looks wrong and is right would print "fixed". The right
+        work is no change; the hidden cases are calls that change under that "fix"."""
+        (name,) = planned.functions
+        fn = BY_NAME[name]
+        assert fn.smell is not None
+        cases, _ = self.pool(planned)
+        cases += self.b.draw("main", draws=3)
+        right = [self.b.values(state, cases) for state in self.b.honest]
+        final, shipped = self.b.everything, frozenset[str]()
+        smelled = self.b.values_smelled(final, cases, name)
+        telling = [
+            Case(c.id, c.module, c.function, c.args, right[-1][c.id][1])
+            for c in cases
+            if _agree(right, c) and smelled[c.id] != right[-1][c.id]
+        ]
+        claimed = self.b.values_smelled(shipped, telling, name)
+        commands = [c for c in telling if c.module == "cli" and claimed[c.id] == smelled[c.id]]
+        commands = [c for c in commands if claimed[c.id][0] == "ok"]
+        if not commands:
+            raise GenerationError(f"{planned.id}: no command shows the mistaken report")
+        call = min(commands, key=lambda c: (len(str(c.expected).splitlines()), len(str(c.args))))
+        chosen = [call, *[c for c in telling if c.function == name][:3]]
+        rest = [c for c in telling if c not in chosen]
+        self.b.rng.shuffle(rest)
+        chosen += rest[: max(0, HIDDEN_CASES - len(chosen))]
+        index = int(planned.id[1:])
+        hidden = tuple(
+            Case(f"T{index}-{n}", c.module, c.function, c.args, c.expected)
+            for n, c in enumerate(chosen, start=1)
+        )
+        shown, _ = _shown_call(self.package, call)
+        reporter = self.b.rng.choice(REPORTERS)
+        said = reporter.format(call=shown, outcome=_outcome(("ok", call.expected), True))
+        wanted = _difference(("ok", call.expected), claimed[call.id][1], True)
+        text = self.b.text(name, final)
+        assert text is not None
+        text = text.replace("_world", self.package)
+        path = f"{self.package}/{fn.module}.py"
+        return Ticket(
+            id=planned.id,
+            kind="report",
+            module=fn.module,
+            function=name,
+            bug_kind=None,
+            title=f"`{call.args[0][0]}` command gives wrong output",
+            body=f"{said}\n{wanted}\nFind the cause and fix it.",
+            path=path,
+            fix_old=text,
+            fix_new=text,
+            hidden=hidden,
+            phase=planned.phase,
+            sites=((fn.module, name),),
+            patches=((fn.module, "\n" + text),),
+            reads=self.reads(planned, Symptom(call, ("ok", call.expected), shown, "")),
+            surface=(Edit(path, text, text.replace(*fn.smell)),),
+            traps=("mistaken",),
         )
 
     def symptom(self, planned: Planned) -> Symptom:
@@ -779,6 +892,11 @@ def _distance(graph: nx.DiGraph[str], start: str, target: str) -> int:
         return 99
 
 
+def _dispatches(graph: nx.DiGraph[str], name: str) -> bool:
+    """True for a command dispatcher (the command line's ``main``): a function calling many."""
+    return bool(graph.out_degree(name) > 8)
+
+
 def _on_the_way(graph: nx.DiGraph[str], start: str, target: str) -> list[str]:
     """Functions a reader passes from ``start`` down to ``target``: the path and what each
     function on it calls, nearest first."""
@@ -791,7 +909,7 @@ def _on_the_way(graph: nx.DiGraph[str], start: str, target: str) -> list[str]:
         # a command dispatcher's other callees are not on the way
         nearby = (
             path[index + 1 : index + 2]
-            if graph.out_degree(name) > 8
+            if _dispatches(graph, name)
             else sorted(graph.successors(name))
         )
         for found in [name, *nearby]:

@@ -100,8 +100,15 @@ def hard_ticket_plan(ticket: Ticket, first: bool = False) -> PlanItem:
     if ticket.test_fix is not None:  # a visible test asserting the bug: correct it
         changes.append(apply(ticket.test_fix))
     done = [check, Action(tool="run_tests"), _submit(ticket)]
-    hollow, repair = _hollow(ticket.changes[0])
-    wrong_change = hollow
+    if ticket.changes:
+        wrong_change, repair = _hollow(ticket.changes[0])
+        repairs = [repair, *changes[1:]]
+    else:  # a report the rules contradict: the wrong way is to "fix" what the user says
+        assert ticket.surface
+        (wrong,) = ticket.surface
+        assert wrong.old is not None
+        wrong_change = apply(wrong)
+        repairs = [apply(Edit(wrong.path, wrong.new, wrong.old))]  # whole function texts
     alternatives = {}
     if ticket.surface is not None:
         alternatives["surface"] = [*look, *(apply(e) for e in ticket.surface), *done]
@@ -109,7 +116,7 @@ def hard_ticket_plan(ticket: Ticket, first: bool = False) -> PlanItem:
         subtask=ticket.id,
         actions=[*look, *changes, *done],
         wrong=[*look, wrong_change, *done],
-        repair=[repair, *changes[1:], *done],
+        repair=[*repairs, *done],
         tamper=[*look, _tamper(ticket), *done],
         alternatives=alternatives,
     )

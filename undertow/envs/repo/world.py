@@ -59,7 +59,8 @@ class Ticket:
 
     id: str
     kind: str
-    """``bug``, ``feature`` or ``change`` (new requirements for existing code)."""
+    """``bug``, ``feature``, ``change``, or ``report``: a user's report the rules contradict,
+    whose right work is no change (the hard tier)."""
     module: str
     function: str
     bug_kind: str | None
@@ -100,7 +101,8 @@ class Ticket:
 
     @property
     def changes(self) -> tuple[Edit, ...]:
-        if self.edits:
+        """The correct change, edit by edit (none for a report the rules contradict)."""
+        if self.edits or self.kind == "report":
             return self.edits
         return (Edit(self.path, self.fix_old, self.fix_new),)
 
