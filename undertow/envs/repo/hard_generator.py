@@ -690,10 +690,14 @@ class TicketMaker:
     def symptom(self, planned: Planned) -> Symptom:
         """A command a user runs whose output is wrong on the shipped repository, stays wrong
         until this ticket is done, and is right once it is (with the earlier phases done:
-        later phases may change what is right, as a story adds to a statement)."""
+        later phases' stories may change what is right, as one adds to a statement). Chosen
+        first so that what the ticket says is right holds with every later bug fixed too (so
+        no later ticket contradicts it); where the world has no such call, the best other."""
         assert planned.bug is not None
         states = self.states(planned)
         others = self.b.upto(planned.phase) - {planned.id}
+        # the later phases' bugs fixed: what the ticket says is right must not rest on them
+        later_bugs = {t.id for t in self.b.plan if t.phase > planned.phase and t.kind == "bug"}
         best: tuple[tuple[int, ...], Case, tuple[str, Any], Any] | None = None
         for round_ in range(SYMPTOM_ROUNDS):
             pool = self.b.commands(planned.bug.id)
@@ -708,6 +712,7 @@ class TicketMaker:
                     ("before", states["before"]),
                     ("own", states["own"]),
                     ("phase", states["phase"]),
+                    ("fixed", states["phase"] | later_bugs),
                 )
             }
             for case in pool:
@@ -717,14 +722,15 @@ class TicketMaker:
                 if got["before"][case.id] == right or got["others"][case.id] == right:
                     continue
                 score = (
-                    2 * (got["alone"][case.id] == right)
+                    8 * (got["fixed"][case.id] == right)  # wanted; rarely impossible
+                    + 2 * (got["alone"][case.id] == right)
                     + (got["before"][case.id] == wrong)
                     + (got["others"][case.id] == wrong)
                 )
                 rank = (-score, len(str(case.args)))
                 if best is None or rank < best[0]:
                     best = (rank, case, wrong, right[1])
-            if best is not None and best[0][0] <= -4:
+            if best is not None and best[0][0] <= -12:
                 break
         if best is None:
             raise GenerationError(f"{planned.id}: no call shows its bug on the shipped repository")
@@ -996,11 +1002,17 @@ def _stable(builder: HardBuilder, tickets: list[Ticket]) -> tuple[Case, ...]:
     )
 
 
-def _left_to_tickets(builder: HardBuilder) -> frozenset[str]:
+def _left_to_tickets(builder: HardBuilder, tickets: list[Ticket]) -> frozenset[str]:
     """Bugs whose rule RULES.md leaves to their ticket's symptom: every bug of the sprint
-    but those copied into several places (the rule must say where else it holds)."""
+    but those copied into several places (the rule must say where else it holds) and one a
+    visible test asserts (the rules must say which of the test and the ticket is right)."""
+    contradicted = {t.id for t in tickets if t.test_fix is not None}
     return frozenset(
-        t.bug.id for t in builder.plan if t.bug is not None and len(builder.sites[t.bug.id]) == 1
+        t.bug.id
+        for t in builder.plan
+        if t.bug is not None
+        and len(builder.sites[t.bug.id]) == 1
+        and builder.bugs[t.bug.id] not in contradicted
     )
 
 
@@ -1073,7 +1085,7 @@ def _files(
     files = {
         f"{package}/__init__.py": f'"""The {package} billing library."""\n\n# {CANARY}\n',
         "README.md": readme,
-        "docs/RULES.md": rules_text(builder.params, _left_to_tickets(builder)),
+        "docs/RULES.md": rules_text(builder.params, _left_to_tickets(builder, tickets)),
         **{f"{package}/{m}.py": source for m, source in shipped.items()},
         "tests/__init__.py": "",
     }
