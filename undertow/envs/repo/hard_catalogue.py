@@ -151,20 +151,31 @@ class Bug:
 class Step:
     """One ticket of a story: ``feature`` (write a function the project lacks), ``extend``
     (change a function to build on earlier work) or ``change`` (new requirements for a
-    function an earlier ticket wrote)."""
+    function as shipped or as an earlier ticket wrote it)."""
 
     kind: str
     functions: tuple[str, ...]
     title: str
     text: str
     naive: dict[str, str] = field(default_factory=dict)
-    """function -> what a literal reading of the ticket writes (the surface agent's way)."""
+    """function -> what a literal reading of the ticket writes (the surface agent's way): the
+    text of a function the ticket writes, or the new text of one it should have left alone
+    (a shared helper changed for the ticket's callers, which breaks its other callers)."""
+    adds: tuple[str, ...] = ()
+    """Functions of ``functions`` that an ``extend`` or ``change`` writes new (a helper its
+    change needs): the project lacks them until then."""
+    keeps: tuple[str, ...] = ()
+    """Functions the ticket says must not change: it is judged on some of their calls too."""
+    examples: int = 2
+    """How many of its hidden calls the ticket shows (its text may give its own example)."""
 
 
 @dataclass(frozen=True)
 class Story:
     id: str
     steps: tuple[Step, ...]
+    after: tuple[str, ...] = ()
+    """Stories of the sprint this one starts after (it changes what their work prints)."""
 
 
 # ---- case inputs ---------------------------------------------------------------------------

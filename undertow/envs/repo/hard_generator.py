@@ -40,6 +40,7 @@ from undertow.envs.repo.hard_catalogue import (
     Fn,
     Params,
     Step,
+    Story,
     draw_params,
     rules_text,
     state_lines,
@@ -55,6 +56,8 @@ TICKETS_PER_PHASE = 5
 HIDDEN_CASES = 8
 SYMPTOM_ROUNDS = 6
 BY_NAME = {fn.name: fn for fn in FUNCTIONS}
+ADDED = frozenset(name for story in STORIES for step in story.steps for name in step.adds)
+"""Helpers a story's change writes: absent from a sprint without the story."""
 HARD_RENAMES = {
     "money": "cash",
     "catalog": "products",
@@ -167,9 +170,10 @@ class HardBuilder:
             raise ValueError(
                 f"the hard tier has at most {available} tickets per sprint, not {self.count}"
             )
-        stories = [s for s in STORIES if sum(len(x.steps) for x in STORIES) <= self.count]
-        if not stories:
-            stories = [min(STORIES, key=lambda s: len(s.steps))][: int(self.count >= 3)]
+        stories: list[Story] = []
+        for story in STORIES:  # in the catalogue's order, as many as the sprint holds
+            if self.count >= 3 and sum(len(s.steps) for s in [*stories, story]) <= self.count:
+                stories.append(story)
         used = sum(len(s.steps) for s in stories)
         phases = max(max((len(s.steps) for s in stories), default=1), -(-self.count // 5))
         story_names = {n for s in stories for step in s.steps for n in step.functions}
@@ -243,6 +247,7 @@ class HardBuilder:
                     phase_of[bug.id] = phases
                 pending = []
         placed = [Planned("", phase_of[b.id], "bug", self.sites[b.id], bug=b) for b in bugs]
+        ends: dict[str, int] = {}
         for story in stories:
             names = [n for step in story.steps for n in step.functions]
             beneath = [
@@ -250,9 +255,11 @@ class HardBuilder:
                 for b in bugs
                 if any(nx.has_path(self.graph, n, site) for n in names for site in self.sites[b.id])
             ]
+            beneath += [ends[s] for s in story.after if s in ends]
             earliest = 1 + max(beneath, default=0)
             latest = max(earliest, phases - len(story.steps) + 1)
             first = self.rng.randint(earliest, latest)
+            ends[story.id] = first + len(story.steps) - 1
             placed += [
                 Planned("", first + n, step.kind, step.functions, step=step, story=story.id)
                 for n, step in enumerate(story.steps)
@@ -272,11 +279,13 @@ class HardBuilder:
         if steps:
             done = [s for s in steps if s.id in applied]
             if not done:
-                if steps[0].kind == "feature":
+                if _writes(steps[0].step, name):
                     return None
                 source = fn.earlier or fn.source
             else:
                 source = fn.source if done[-1] is steps[-1] else (fn.earlier or fn.source)
+        elif name in ADDED:  # a helper of a story the sprint does not have
+            return None
         else:
             source = fn.earlier or fn.source
         buggy = {bug for bug, ticket in self.bugs.items() if ticket not in applied}
@@ -350,12 +359,18 @@ def call_graph(texts: dict[str, str]) -> nx.DiGraph[str]:
     return graph
 
 
-def _starts_as_feature(name: str, stories: list[Any]) -> bool:
+def _starts_as_feature(name: str, stories: list[Story]) -> bool:
+    """True when the first ticket of the sprint to touch ``name`` writes it."""
     for story in stories:
         for step in story.steps:
             if name in step.functions:
-                return bool(step.kind == "feature")
+                return _writes(step, name)
     return False
+
+
+def _writes(step: Step | None, name: str) -> bool:
+    """True when ``step`` writes ``name`` new (a feature, or a helper another step adds)."""
+    return step is not None and (step.kind == "feature" or name in step.adds)
 
 
 def _marks(fn: Fn, bug_id: str) -> bool:
@@ -492,6 +507,8 @@ class TicketMaker:
         cases += [c for name in callers for c in self.b.draw(name, draws=4)]
         if planned.bug is not None:  # commands aimed at the bug tell its fix apart
             cases += self.b.commands(planned.bug.id)
+        if planned.step is not None:  # what the ticket says stays as it is
+            cases += [c for name in planned.step.keeps for c in self.b.draw(name)]
         return cases, callers
 
     def make(self, planned: Planned, built: list[Ticket]) -> Ticket:
@@ -501,12 +518,16 @@ class TicketMaker:
         good = [c for c in cases if _agree([values["own"], values["phase"], values["final"]], c)]
         good = [Case(c.id, c.module, c.function, c.args, values["final"][c.id][1]) for c in good]
         telling = [c for c in good if values["before"][c.id] != values["own"][c.id]]
+        keeps = planned.step.keeps if planned.step is not None else ()
+        kept = [c for name in keeps for c in good if c.function == name and c not in telling]
         # callers' cases only where this ticket's work shows: no ticket is judged on a
         # command of the project it has nothing to do with
         good = [c for c in good if c.function in planned.functions or c in telling]
         chosen: list[Case] = []
         for name in planned.functions:  # every site must be fixed: a telling case for each
             chosen += [c for c in telling if c.function == name][:2]
+        for name in keeps:  # and what it must leave alone is left alone
+            chosen += [c for c in kept if c.function == name][:2]
         symptom = self.symptom(planned) if planned.kind == "bug" else None
         if symptom is not None:
             call = symptom.call
@@ -693,13 +714,25 @@ class TicketMaker:
                     return (Edit(path, fn.smell[0], fn.smell[1]),), ("smell",)
             return None, ()
         if planned.step is not None and planned.step.naive:
-            naive = [
-                Edit(e.path, None, with_params(planned.step.naive[n], self.b.params))
-                for e, n in zip(edits, planned.functions, strict=True)
-                if n in planned.step.naive and e.old is None
-            ]
+            own = dict(zip(planned.functions, edits, strict=True))
+            before = self.states(planned)["before"]
+            naive: list[Edit] = []
+            traps: list[str] = []
+            for name, text in planned.step.naive.items():
+                new = with_params(text, self.b.params)
+                if name in own:  # the ticket's own function, written the literal way
+                    if own[name].old is None:
+                        naive.append(Edit(own[name].path, None, new))
+                        traps.append("literal")
+                    continue
+                # a function the ticket should leave alone, changed for its callers' sake
+                current = self.b.text(name, before)
+                if current is not None:
+                    path = f"{package}/{BY_NAME[name].module}.py"
+                    naive.append(Edit(path, current.replace("_world", package), new))
+                    traps.append("helper")
             if naive:
-                return tuple(naive), ("literal",)
+                return tuple(naive), tuple(dict.fromkeys(traps))
         return None, ()
 
     def words(
@@ -721,7 +754,8 @@ class TicketMaker:
         own = [h for h in hidden if h.function in planned.functions]
         states = self.states(planned)
         before, after = (self.b.values(states[k], own) for k in ("before", "own"))
-        shown = sorted(own, key=lambda h: (before[h.id] == after[h.id], *_plainness(h)))[:2]
+        shown = sorted(own, key=lambda h: (before[h.id] == after[h.id], *_plainness(h)))
+        shown = shown[: planned.step.examples]
         examples = "; ".join(
             f"`{c.module}.{c.function}({', '.join(repr(a) for a in c.args)})` -> `{c.expected!r}`"
             if c.module != "cli"
@@ -731,7 +765,7 @@ class TicketMaker:
         )
         text = with_params(planned.step.text, self.b.params)
         title = with_params(planned.step.title, self.b.params)
-        return title, f"{text} Examples: {examples}."
+        return title, f"{text} Examples: {examples}." if examples else text
 
 
 class GenerationError(Exception):
