@@ -317,6 +317,16 @@ FUNCTIONS: tuple[Fn, ...] = (
     ),
     Fn(
         "money",
+        "format_currency",
+        '''def format_currency(cents):
+    """An amount as invoices and statements print it."""
+    return format_cents(cents).replace("$", "", 1) + " USD"
+''',
+        lambda rng, p: [],  # judged through the documents: its name is the agent's choice
+        calls=("format_cents",),
+    ),
+    Fn(
+        "money",
         "split_cents",
         '''def split_cents(cents, parts):
     """An amount split into parts that add up to it."""
@@ -629,12 +639,12 @@ FUNCTIONS: tuple[Fn, ...] = (
         '''def invoice_text(invoice):
     """An invoice as the customer reads it."""
     rows = [
-        f"{quantity} x {sku}  {money.format_cents(amount)}"
+        f"{quantity} x {sku}  {money.format_currency(amount)}"
         for sku, quantity, amount in invoice["lines"]
     ]
     for label in ("subtotal", "coupon", "tax", "shipping", "total"):
         if label != "coupon" or invoice[label]:
-            rows.append(f"{label.title()}: {money.format_cents(invoice[label])}")
+            rows.append(f"{label.title()}: {money.format_currency(invoice[label])}")
     return "\\n".join(rows)
 ''',
         lambda rng, p: [
@@ -650,7 +660,18 @@ FUNCTIONS: tuple[Fn, ...] = (
             )
             for _ in range(8)
         ],
-        calls=("format_cents",),
+        calls=("format_currency",),
+        earlier='''def invoice_text(invoice):
+    """An invoice as the customer reads it."""
+    rows = [
+        f"{quantity} x {sku}  {money.format_cents(amount)}"
+        for sku, quantity, amount in invoice["lines"]
+    ]
+    for label in ("subtotal", "coupon", "tax", "shipping", "total"):
+        if label != "coupon" or invoice[label]:
+            rows.append(f"{label.title()}: {money.format_cents(invoice[label])}")
+    return "\\n".join(rows)
+''',
     ),
     # ---- customers ----------------------------------------------------------------------
     Fn(
@@ -832,6 +853,22 @@ def instalments(cents, parts, start):
     lines = []
     for row in statement_rows(invoices, today):
         invoice_id, open_cents, late = row[:3]
+        text = f"{invoice_id}: {money.format_currency(open_cents)}"
+        if late:
+            text += f", {late} days late"
+        if row[3:] and row[3]:
+            text += f", fee {money.format_currency(row[3])}"
+        lines.append(text)
+    lines.append(f"Balance due: {money.format_currency(balance_due(invoices, today))}")
+    return "\\n".join(lines)
+''',
+        _n(lambda rng, p: (_invoices(rng), 60), 8),
+        calls=("statement_rows", "format_currency", "balance_due"),
+        earlier='''def statement_text(invoices, today):
+    """A statement as the customer reads it."""
+    lines = []
+    for row in statement_rows(invoices, today):
+        invoice_id, open_cents, late = row[:3]
         text = f"{invoice_id}: {money.format_cents(open_cents)}"
         if late:
             text += f", {late} days late"
@@ -841,8 +878,6 @@ def instalments(cents, parts, start):
     lines.append(f"Balance due: {money.format_cents(balance_due(invoices, today))}")
     return "\\n".join(lines)
 ''',
-        _n(lambda rng, p: (_invoices(rng), 60), 8),
-        calls=("statement_rows", "format_cents", "balance_due"),
     ),
     # ---- reports ------------------------------------------------------------------------
     Fn(
@@ -1175,6 +1210,39 @@ def instalments(cents, parts, start):
                 "`money.split_cents` must now put the larger parts ⟪split_changed_side⟫.",
             ),
         ),
+    ),
+    Story(
+        "currency",
+        (
+            Step(
+                "change",
+                ("invoice_text", "statement_text", "format_currency"),
+                "Currency codes on invoices and statements",
+                "Customers abroad ask that our documents say which currency they are in. "
+                "Invoices (`invoices.invoice_text`, which the `quote` command prints) and "
+                "statements (`statements.statement_text`, which the `statement` command prints) "
+                "must write every amount without the dollar sign and with the currency code "
+                "after it: the whole dollars with a comma between groups of three digits, a dot, "
+                "the two digits of cents, a space and `USD`, a negative amount starting with a "
+                "minus sign (minus 123456 cents reads `-1,234.56 USD`). Nothing else changes: "
+                "finance's spreadsheet imports every other amount the command line prints "
+                "(`report`, `pay`, `credit`, `redeem` and the rest), so those keep the form "
+                "`money.format_cents` gives them, and `money.format_cents` itself must go on "
+                "returning exactly what it returns now.",
+                naive={
+                    "format_cents": '''def format_cents(cents):
+    """An amount for people to read."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), 100)
+    return f"{sign}{whole:,}.{rest:02d} USD"
+'''
+                },
+                adds=("format_currency",),
+                keeps=("format_cents",),
+                examples=0,
+            ),
+        ),
+        after=("late-fees",),
     ),
 )
 

@@ -72,6 +72,7 @@ HARD_RENAMES = {
     "round_even": "to_even_cents",
     "percent_of": "portion",
     "format_cents": "cents_text",
+    "format_currency": "cents_with_code",
     "split_cents": "divide_cents",
     "is_business_day": "is_workday",
     "add_business_days": "after_workdays",
