@@ -331,6 +331,25 @@ class HardBuilder:
             drawn.append(Case(f"c{self.case_counter}", "cli", "main", [argv], None))
         return drawn
 
+    def beneath(self, commands: list[Case]) -> list[Case]:
+        """The pricing beneath each `quote` command, as a call of ``invoices.build`` (the order
+        read as the finished project reads it): a story may change how an invoice prints, never
+        what it comes to, so a bug fixed before the story is still told apart at the end."""
+        catalog = self.loaded(self.everything)["catalog"]
+        drawn = []
+        for command in commands:
+            name, *args = command.args[0]
+            if name != "quote" or len(args) not in (3, 4):
+                continue
+            try:
+                lines, km = catalog.parse_order(args[0]), int(args[2])
+            except (KeyError, ValueError):
+                continue
+            self.case_counter += 1
+            call = [lines, args[1], km, "".join(args[3:])]
+            drawn.append(Case(f"c{self.case_counter}", "invoices", "build", call, None))
+        return drawn
+
     def upto(self, phase: int) -> frozenset[str]:
         return frozenset(t.id for t in self.plan if t.phase <= phase)
 
@@ -507,7 +526,8 @@ class TicketMaker:
         cases = [c for name in names for c in self.b.draw(name, draws=2)]
         cases += [c for name in callers for c in self.b.draw(name, draws=4)]
         if planned.bug is not None:  # commands aimed at the bug tell its fix apart
-            cases += self.b.commands(planned.bug.id)
+            aimed = self.b.commands(planned.bug.id)
+            cases += aimed + self.b.beneath(aimed)
         if planned.step is not None:  # what the ticket says stays as it is
             cases += [c for name in planned.step.keeps for c in self.b.draw(name)]
         return cases, callers
