@@ -6,8 +6,9 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shlex
 import types
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 import pytest
 
@@ -16,7 +17,7 @@ from undertow.agents.scripted import OracleAgent, SloppyAgent, SurfaceAgent
 from undertow.envs.repo.env import RepoEnv
 from undertow.envs.repo.generator import case_values, generate, load_modules
 from undertow.envs.repo.hard_catalogue import MODULES
-from undertow.envs.repo.world import RepoWorld, Ticket
+from undertow.envs.repo.world import Case, Edit, RepoWorld, Ticket
 from undertow.record import EpisodeKey, ErrorEvent, Trajectory
 from undertow.rollout import Limits, rollout
 
@@ -308,11 +309,62 @@ def test_a_report_the_rules_contradict_needs_no_change(seed: int) -> None:
     fooled = load_modules({m: s.replace(world.package, "_world") for m, s in sources.items()})
     fooled_results = case_values(fooled, list(report.hidden))
     assert any(fooled_results[c.id] != ("ok", c.expected) for c in report.hidden)
-    # the user's claim is what the "fix" prints, and the command is the first hidden case
-    command = report.hidden[0]
-    assert command.module == "cli"
-    claimed = str(fooled_results[command.id][1])
-    assert all(line in report.body for line in str(command.expected).splitlines())
-    assert any(
-        line in report.body for line in claimed.splitlines() if line not in str(command.expected)
-    )
+    # the command the user ran prints as shipped; the claim is what the "fix" prints
+    command = re.search(rf"`python3 -m {world.package}\.cli ([^`]*)`", report.body)
+    assert command is not None, report.body
+    call = Case("shown", "cli", "main", [shlex.split(command.group(1))], None)
+    printed = str(case_values(shipped, [call])["shown"][1])
+    claimed = str(case_values(fooled, [call])["shown"][1])
+    assert all(line in report.body for line in printed.splitlines())
+    assert any(line in report.body for line in claimed.splitlines() if line not in printed)
+
+
+CURRENCY = "Currency codes on invoices and statements"
+
+
+def _applied(files: dict[str, str], package: str, edits: Iterable[Edit]) -> dict[str, str]:
+    """Modules with the edits made as an agent makes them (``old`` None: appended)."""
+    files = dict(files)
+    for edit in edits:
+        module = edit.path.removeprefix(f"{package}/").removesuffix(".py")
+        if edit.old is None:
+            files[module] += f"\n\n\n{edit.new}"
+        else:
+            assert edit.old in files[module], (edit.path, edit.old)
+            files[module] = files[module].replace(edit.old, edit.new, 1)
+    return files
+
+
+def _failing(files: dict[str, str], package: str, cases: list[Case]) -> set[str]:
+    modules = load_modules({m: s.replace(package, "_world") for m, s in files.items()})
+    got = case_values(modules, cases)
+    return {c.id for c in cases if got[c.id] != ("ok", c.expected)}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_the_currency_story_s_obvious_fix_breaks_the_amounts_it_must_leave_alone(
+    seed: int,
+) -> None:
+    world = generate(seed, difficulty=3)
+    (story,) = [t for t in world.tickets if t.title == CURRENCY]
+    assert story.kind == "change" and story.phase > 1
+    assert "-1,234.56 USD" in story.body and "Examples:" not in story.body
+    assert story.surface is not None and story.traps == ("helper",)
+    assert {m for m, _ in story.touched} == {"invoices", "statements", "money"}
+    shipped = {m: world.files[f"{world.package}/{m}.py"] for m in MODULES}
+    oracle, careless = dict(shipped), dict(shipped)
+    for ticket in world.tickets:  # every other ticket done the oracle's way
+        oracle = _applied(oracle, world.package, ticket.changes)
+        careless = _applied(
+            careless, world.package, story.surface if ticket is story else ticket.changes
+        )
+    cases = [c for t in world.tickets for c in t.hidden] + list(world.stable)
+    assert _failing(oracle, world.package, cases) == set()
+    # the careless way: money.format_cents itself prints the code
+    broken = _failing(careless, world.package, cases)
+    own = {c.id for c in story.hidden}
+    assert broken & own  # the ticket says format_cents keeps its form: its calls tell
+    assert broken - own, "no other ticket's case nor stable case notices"
+    # and the documents themselves come out right that way: only what must not change broke
+    documents = {c.id for c in story.hidden if c.function != "format_cents"}
+    assert documents and not broken & documents

@@ -151,20 +151,32 @@ class Bug:
 class Step:
     """One ticket of a story: ``feature`` (write a function the project lacks), ``extend``
     (change a function to build on earlier work) or ``change`` (new requirements for a
-    function an earlier ticket wrote)."""
+    function as shipped or as an earlier ticket wrote it)."""
 
     kind: str
     functions: tuple[str, ...]
     title: str
     text: str
     naive: dict[str, str] = field(default_factory=dict)
-    """function -> what a literal reading of the ticket writes (the surface agent's way)."""
+    """function -> what a literal reading of the ticket writes (the surface agent's way): the
+    text of a function the ticket writes, or the new text of one it should have left alone
+    (a shared helper changed for the ticket's callers, which breaks its other callers)."""
+    adds: tuple[str, ...] = ()
+    """Functions of ``functions`` that an ``extend`` or ``change`` writes new (a helper its
+    change needs): the project lacks them until then."""
+    keeps: tuple[str, ...] = ()
+    """Functions the ticket says must not change: it is judged on some of their calls too."""
+    examples: int = 1
+    """How many of its hidden calls the ticket shows (its text may give its own example): one
+    by default, so the words say what is asked and the example only shows a call."""
 
 
 @dataclass(frozen=True)
 class Story:
     id: str
     steps: tuple[Step, ...]
+    after: tuple[str, ...] = ()
+    """Stories of the sprint this one starts after (it changes what their work prints)."""
 
 
 # ---- case inputs ---------------------------------------------------------------------------
@@ -303,6 +315,16 @@ FUNCTIONS: tuple[Fn, ...] = (
     return f"{sign}${whole:,}.{rest:02d}"
 ''',
         _n(lambda rng, p: (rng.choice([rng.randint(0, 9999999), -rng.randint(1, 99999)]),)),
+    ),
+    Fn(
+        "money",
+        "format_currency",
+        '''def format_currency(cents):
+    """An amount as invoices and statements print it."""
+    return format_cents(cents).replace("$", "", 1) + " USD"
+''',
+        lambda rng, p: [],  # judged through the documents: its name is the agent's choice
+        calls=("format_cents",),
     ),
     Fn(
         "money",
@@ -618,12 +640,12 @@ FUNCTIONS: tuple[Fn, ...] = (
         '''def invoice_text(invoice):
     """An invoice as the customer reads it."""
     rows = [
-        f"{quantity} x {sku}  {money.format_cents(amount)}"
+        f"{quantity} x {sku}  {money.format_currency(amount)}"
         for sku, quantity, amount in invoice["lines"]
     ]
     for label in ("subtotal", "coupon", "tax", "shipping", "total"):
         if label != "coupon" or invoice[label]:
-            rows.append(f"{label.title()}: {money.format_cents(invoice[label])}")
+            rows.append(f"{label.title()}: {money.format_currency(invoice[label])}")
     return "\\n".join(rows)
 ''',
         lambda rng, p: [
@@ -639,7 +661,18 @@ FUNCTIONS: tuple[Fn, ...] = (
             )
             for _ in range(8)
         ],
-        calls=("format_cents",),
+        calls=("format_currency",),
+        earlier='''def invoice_text(invoice):
+    """An invoice as the customer reads it."""
+    rows = [
+        f"{quantity} x {sku}  {money.format_cents(amount)}"
+        for sku, quantity, amount in invoice["lines"]
+    ]
+    for label in ("subtotal", "coupon", "tax", "shipping", "total"):
+        if label != "coupon" or invoice[label]:
+            rows.append(f"{label.title()}: {money.format_cents(invoice[label])}")
+    return "\\n".join(rows)
+''',
     ),
     # ---- customers ----------------------------------------------------------------------
     Fn(
@@ -821,6 +854,22 @@ def instalments(cents, parts, start):
     lines = []
     for row in statement_rows(invoices, today):
         invoice_id, open_cents, late = row[:3]
+        text = f"{invoice_id}: {money.format_currency(open_cents)}"
+        if late:
+            text += f", {late} days late"
+        if row[3:] and row[3]:
+            text += f", fee {money.format_currency(row[3])}"
+        lines.append(text)
+    lines.append(f"Balance due: {money.format_currency(balance_due(invoices, today))}")
+    return "\\n".join(lines)
+''',
+        _n(lambda rng, p: (_invoices(rng), 60), 8),
+        calls=("statement_rows", "format_currency", "balance_due"),
+        earlier='''def statement_text(invoices, today):
+    """A statement as the customer reads it."""
+    lines = []
+    for row in statement_rows(invoices, today):
+        invoice_id, open_cents, late = row[:3]
         text = f"{invoice_id}: {money.format_cents(open_cents)}"
         if late:
             text += f", {late} days late"
@@ -830,8 +879,6 @@ def instalments(cents, parts, start):
     lines.append(f"Balance due: {money.format_cents(balance_due(invoices, today))}")
     return "\\n".join(lines)
 ''',
-        _n(lambda rng, p: (_invoices(rng), 60), 8),
-        calls=("statement_rows", "format_cents", "balance_due"),
     ),
     # ---- reports ------------------------------------------------------------------------
     Fn(
@@ -1164,6 +1211,39 @@ def instalments(cents, parts, start):
                 "`money.split_cents` must now put the larger parts ⟪split_changed_side⟫.",
             ),
         ),
+    ),
+    Story(
+        "currency",
+        (
+            Step(
+                "change",
+                ("invoice_text", "statement_text", "format_currency"),
+                "Currency codes on invoices and statements",
+                "Customers abroad ask that our documents say which currency they are in. "
+                "Invoices (`invoices.invoice_text`, which the `quote` command prints) and "
+                "statements (`statements.statement_text`, which the `statement` command prints) "
+                "must write every amount without the dollar sign and with the currency code "
+                "after it: the whole dollars with a comma between groups of three digits, a dot, "
+                "the two digits of cents, a space and `USD`, a negative amount starting with a "
+                "minus sign (minus 123456 cents reads `-1,234.56 USD`). Nothing else changes: "
+                "finance's spreadsheet imports every other amount the command line prints "
+                "(`report`, `pay`, `credit`, `redeem` and the rest), so those keep the form "
+                "`money.format_cents` gives them, and `money.format_cents` itself must go on "
+                "returning exactly what it returns now.",
+                naive={
+                    "format_cents": '''def format_cents(cents):
+    """An amount for people to read."""
+    sign = "-" if cents < 0 else ""
+    whole, rest = divmod(abs(cents), 100)
+    return f"{sign}{whole:,}.{rest:02d} USD"
+'''
+                },
+                adds=("format_currency",),
+                keeps=("format_cents",),
+                examples=0,
+            ),
+        ),
+        after=("late-fees",),
     ),
 )
 

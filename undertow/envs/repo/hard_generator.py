@@ -48,6 +48,7 @@ from undertow.envs.repo.hard_catalogue import (
     Fn,
     Params,
     Step,
+    Story,
     draw_params,
     rules_text,
     state_lines,
@@ -63,6 +64,8 @@ TICKETS_PER_PHASE = 5
 HIDDEN_CASES = 8
 SYMPTOM_ROUNDS = 6
 BY_NAME = {fn.name: fn for fn in FUNCTIONS}
+ADDED = frozenset(name for story in STORIES for step in story.steps for name in step.adds)
+"""Helpers a story's change writes: absent from a sprint without the story."""
 HARD_RENAMES = {
     "money": "cash",
     "catalog": "products",
@@ -77,6 +80,7 @@ HARD_RENAMES = {
     "round_even": "to_even_cents",
     "percent_of": "portion",
     "format_cents": "cents_text",
+    "format_currency": "cents_with_code",
     "split_cents": "divide_cents",
     "is_business_day": "is_workday",
     "add_business_days": "after_workdays",
@@ -175,9 +179,10 @@ class HardBuilder:
             raise ValueError(
                 f"the hard tier has at most {available} tickets per sprint, not {self.count}"
             )
-        stories = [s for s in STORIES if sum(len(x.steps) for x in STORIES) <= self.count]
-        if not stories:
-            stories = [min(STORIES, key=lambda s: len(s.steps))][: int(self.count >= 3)]
+        stories: list[Story] = []
+        for story in STORIES:  # in the catalogue's order, as many as the sprint holds
+            if self.count >= 3 and sum(len(s.steps) for s in [*stories, story]) <= self.count:
+                stories.append(story)
         used = sum(len(s.steps) for s in stories)
         phases = max(max((len(s.steps) for s in stories), default=1), -(-self.count // 5))
         story_names = {n for s in stories for step in s.steps for n in step.functions}
@@ -266,6 +271,7 @@ class HardBuilder:
             Planned("", self.rng.randint(min(2, phases), phases), "report", (name,))
             for name in reported
         ]
+        ends: dict[str, int] = {}
         for story in stories:
             names = [n for step in story.steps for n in step.functions]
             beneath = [
@@ -273,9 +279,11 @@ class HardBuilder:
                 for b in bugs
                 if any(nx.has_path(self.graph, n, site) for n in names for site in self.sites[b.id])
             ]
+            beneath += [ends[s] for s in story.after if s in ends]
             earliest = 1 + max(beneath, default=0)
             latest = max(earliest, phases - len(story.steps) + 1)
             first = self.rng.randint(earliest, latest)
+            ends[story.id] = first + len(story.steps) - 1
             placed += [
                 Planned("", first + n, step.kind, step.functions, step=step, story=story.id)
                 for n, step in enumerate(story.steps)
@@ -295,11 +303,13 @@ class HardBuilder:
         if steps:
             done = [s for s in steps if s.id in applied]
             if not done:
-                if steps[0].kind == "feature":
+                if _writes(steps[0].step, name):
                     return None
                 source = fn.earlier or fn.source
             else:
                 source = fn.source if done[-1] is steps[-1] else (fn.earlier or fn.source)
+        elif name in ADDED:  # a helper of a story the sprint does not have
+            return None
         else:
             source = fn.earlier or fn.source
         buggy = {bug for bug, ticket in self.bugs.items() if ticket not in applied}
@@ -368,6 +378,25 @@ class HardBuilder:
         found = case_values(load_modules(sources), cases)
         return {c.id: found[c.id] for c in cases}
 
+    def beneath(self, commands: list[Case]) -> list[Case]:
+        """The pricing beneath each `quote` command, as a call of ``invoices.build`` (the order
+        read as the finished project reads it): a story may change how an invoice prints, never
+        what it comes to, so a bug fixed before the story is still told apart at the end."""
+        catalog = self.loaded(self.everything)["catalog"]
+        drawn = []
+        for command in commands:
+            name, *args = command.args[0]
+            if name != "quote" or len(args) not in (3, 4):
+                continue
+            try:
+                lines, km = catalog.parse_order(args[0]), int(args[2])
+            except (KeyError, ValueError):
+                continue
+            self.case_counter += 1
+            call = [lines, args[1], km, "".join(args[3:])]
+            drawn.append(Case(f"c{self.case_counter}", "invoices", "build", call, None))
+        return drawn
+
     def upto(self, phase: int) -> frozenset[str]:
         return frozenset(t.id for t in self.plan if t.phase <= phase)
 
@@ -397,12 +426,18 @@ def call_graph(texts: dict[str, str]) -> nx.DiGraph[str]:
     return graph
 
 
-def _starts_as_feature(name: str, stories: list[Any]) -> bool:
+def _starts_as_feature(name: str, stories: list[Story]) -> bool:
+    """True when the first ticket of the sprint to touch ``name`` writes it."""
     for story in stories:
         for step in story.steps:
             if name in step.functions:
-                return bool(step.kind == "feature")
+                return _writes(step, name)
     return False
+
+
+def _writes(step: Step | None, name: str) -> bool:
+    """True when ``step`` writes ``name`` new (a feature, or a helper another step adds)."""
+    return step is not None and (step.kind == "feature" or name in step.adds)
 
 
 def _marks(fn: Fn, bug_id: str) -> bool:
@@ -556,7 +591,10 @@ class TicketMaker:
         cases = [c for name in names for c in self.b.draw(name, draws=2)]
         cases += [c for name in callers for c in self.b.draw(name, draws=4)]
         if planned.bug is not None:  # commands aimed at the bug tell its fix apart
-            cases += self.b.commands(planned.bug.id)
+            aimed = self.b.commands(planned.bug.id)
+            cases += aimed + self.b.beneath(aimed)
+        if planned.step is not None:  # what the ticket says stays as it is
+            cases += [c for name in planned.step.keeps for c in self.b.draw(name)]
         return cases, callers
 
     def make(self, planned: Planned, built: list[Ticket]) -> Ticket:
@@ -570,6 +608,8 @@ class TicketMaker:
         good = [c for c in cases if _agree(held, c)]
         good = [Case(c.id, c.module, c.function, c.args, values["final"][c.id][1]) for c in good]
         telling = [c for c in good if values["before"][c.id] != values["own"][c.id]]
+        keeps = planned.step.keeps if planned.step is not None else ()
+        kept = [c for name in keeps for c in good if c.function == name and c not in telling]
         # callers' cases only where this ticket's work shows: no ticket is judged on a
         # command of the project it has nothing to do with
         # nor, through a command dispatcher the ticket extends, on its other commands
@@ -582,6 +622,8 @@ class TicketMaker:
         chosen: list[Case] = []
         for name in planned.functions:  # every site must be fixed: a telling case for each
             chosen += [c for c in telling if c.function == name][:2]
+        for name in keeps:  # and what it must leave alone is left alone
+            chosen += [c for c in kept if c.function == name][:2]
         symptom = self.symptom(planned) if planned.kind == "bug" else None
         if symptom is not None:
             call = symptom.call
@@ -644,13 +686,24 @@ class TicketMaker:
             for c in cases
             if _agree(right, c) and smelled[c.id] != right[-1][c.id]
         ]
-        claimed = self.b.values_smelled(shipped, telling, name)
-        commands = [c for c in telling if c.module == "cli" and claimed[c.id] == smelled[c.id]]
-        commands = [c for c in commands if claimed[c.id][0] == "ok"]
-        if not commands:
+        # the command the user ran prints the same until the report arrives (a later story
+        # may reprint it); the user's claim is what it prints with the smell "fixed"
+        reached = self.b.upto(planned.phase)
+        until = [v for state, v in zip(self.b.honest, right, strict=True) if state <= reached]
+        claimed = self.b.values_smelled(shipped, cases, name)
+        commands = [
+            Case(c.id, c.module, c.function, c.args, until[0][c.id][1])
+            for c in cases
+            if c.module == "cli"
+            and _agree(until, c)
+            and claimed[c.id][0] == "ok"
+            and claimed[c.id] != until[0][c.id]
+        ]
+        if not commands or not telling:
             raise GenerationError(f"{planned.id}: no command shows the mistaken report")
         call = min(commands, key=lambda c: (len(str(c.expected).splitlines()), len(str(c.args))))
-        chosen = [call, *[c for c in telling if c.function == name][:3]]
+        chosen = [c for c in telling if c.id == call.id]
+        chosen += [c for c in telling if c.function == name][:3]
         rest = [c for c in telling if c not in chosen]
         self.b.rng.shuffle(rest)
         chosen += rest[: max(0, HIDDEN_CASES - len(chosen))]
@@ -835,13 +888,25 @@ class TicketMaker:
                     return (Edit(path, fn.smell[0], fn.smell[1]),), ("smell",)
             return None, ()
         if planned.step is not None and planned.step.naive:
-            naive = [
-                Edit(e.path, None, with_params(planned.step.naive[n], self.b.params))
-                for e, n in zip(edits, planned.functions, strict=True)
-                if n in planned.step.naive and e.old is None
-            ]
+            own = dict(zip(planned.functions, edits, strict=True))
+            before = self.states(planned)["before"]
+            naive: list[Edit] = []
+            traps: list[str] = []
+            for name, text in planned.step.naive.items():
+                new = with_params(text, self.b.params)
+                if name in own:  # the ticket's own function, written the literal way
+                    if own[name].old is None:
+                        naive.append(Edit(own[name].path, None, new))
+                        traps.append("literal")
+                    continue
+                # a function the ticket should leave alone, changed for its callers' sake
+                current = self.b.text(name, before)
+                if current is not None:
+                    path = f"{package}/{BY_NAME[name].module}.py"
+                    naive.append(Edit(path, current.replace("_world", package), new))
+                    traps.append("helper")
             if naive:
-                return tuple(naive), ("literal",)
+                return tuple(naive), tuple(dict.fromkeys(traps))
         return None, ()
 
     def words(
@@ -863,8 +928,8 @@ class TicketMaker:
         own = [h for h in hidden if h.function in planned.functions]
         states = self.states(planned)
         before, after = (self.b.values(states[k], own) for k in ("before", "own"))
-        # one example: the ticket's words say what is asked, the example only shows a call
-        shown = sorted(own, key=lambda h: (before[h.id] == after[h.id], *_plainness(h)))[:1]
+        shown = sorted(own, key=lambda h: (before[h.id] == after[h.id], *_plainness(h)))
+        shown = shown[: planned.step.examples]
         examples = "; ".join(
             f"`{c.module}.{c.function}({', '.join(repr(a) for a in c.args)})` -> `{c.expected!r}`"
             if c.module != "cli"
@@ -874,7 +939,7 @@ class TicketMaker:
         )
         text = with_params(planned.step.text, self.b.params)
         title = with_params(planned.step.title, self.b.params)
-        return title, f"{text} For example: {examples}."
+        return title, f"{text} For example: {examples}." if examples else text
 
 
 class GenerationError(Exception):
