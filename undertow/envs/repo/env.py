@@ -89,7 +89,8 @@ class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
             "what a ticket requires, correct that assertion's expected value (change nothing "
             "else in the file). docs/RULES.md is what the code must do: a ticket is done when "
             "the rule it shows broken holds everywhere the rules say it applies, and a report "
-            "the rules contradict needs no change to the code (submit it saying why)."
+            "that contradicts a detail the rules state needs no change to the code (submit "
+            "it saying why)."
             if world.difficulty >= 3  # said on every hard world, whatever it holds
             else "Do not change the tests."
         )

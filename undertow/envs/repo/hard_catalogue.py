@@ -1308,6 +1308,10 @@ def rules_text(p: Params, hidden: frozenset[str] = frozenset()) -> str:
 
 Amounts are whole cents. Days are numbers; day 0 is a Monday.
 
+These are the shop's rules in brief. Where a rule below leaves a detail open, what finance or
+a customer reports settles it; where a rule states a detail, the rule is right, whatever a
+report says.
+
 ## Rounding
 - {rounding}, fees and averages are rounded to the nearest cent, halves up.
 - Tax is rounded per invoice line to the nearest cent, halves to the even cent (the revenue
@@ -1325,7 +1329,7 @@ Amounts are whole cents. Days are numbers; day 0 is a Monday.
 ## Shipping
 - Free when the goods come to {p.free_from} cents{said("free_edge", " or more")}{said("paid", " after the coupon")}.
 - Otherwise the zone's base fee ({zones}{said("far", "; beyond the last zone, its fee plus 2 cents per km past it", "; farther costs more")}) plus
-  {p.per_kg} cents per {said("kilos", "started ")}kilogram of the parcel; a parcel weighs its items plus
+  {p.per_kg} cents per {said("kilos", "started ")}kilogram of the parcel{said("kilos", "", " (finance says how a part kilogram counts)")}; a parcel weighs its items plus
   {p.packaging} g of packaging.
 
 ## Customers
@@ -1337,7 +1341,7 @@ Amounts are whole cents. Days are numbers; day 0 is a Monday.
 
 ## Payments
 - A payment pays open invoices {said("oldest", "oldest due date first (ties by invoice id)", "in order")}.
-- Lateness counts the days after the due date{said("grace", f" beyond a grace period of {p.grace} days")}.
+- Lateness counts the days after the due date{said("grace", f" beyond a grace period of {p.grace} days", " beyond the grace period (`GRACE_DAYS`)")}.
 - Business days are {said("weekend", "Monday to Friday", "working days")}, except the holidays (days {", ".join(map(str, p.holidays))}).
 - The business days between two days count from the day after the first up to and including
   the second.
