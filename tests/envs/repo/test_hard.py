@@ -303,12 +303,19 @@ def test_a_report_the_rules_contradict_needs_no_change(seed: int) -> None:
     assert all(results[c.id] == ("ok", c.expected) for c in report.hidden), results
     (mistake,) = report.surface or ()
     assert mistake.old is not None
-    source = world.files[mistake.path].replace(mistake.old, mistake.new)
-    sources = {m: world.files[world.module_path(m)] for m in MODULES}
-    sources[mistake.path.split("/")[-1].removesuffix(".py")] = source
-    fooled = load_modules({m: s.replace(world.package, "_world") for m, s in sources.items()})
-    fooled_results = case_values(fooled, list(report.hidden))
+    module = mistake.path.split("/")[-1].removesuffix(".py")
+
+    def fooled_from(sources: dict[str, str]) -> dict[str, types.ModuleType]:
+        """``sources`` with the report's "fix" made."""
+        assert mistake.old is not None and mistake.old in sources[module]
+        sources = {**sources, module: sources[module].replace(mistake.old, mistake.new)}
+        return load_modules({m: s.replace(world.package, "_world") for m, s in sources.items()})
+
+    # every other ticket done right, the "fix" fails the report's hidden cases
+    finished = fooled_from(dict(world.correct_modules))
+    fooled_results = case_values(finished, list(report.hidden))
     assert any(fooled_results[c.id] != ("ok", c.expected) for c in report.hidden)
+    fooled = fooled_from({m: world.files[world.module_path(m)] for m in MODULES})
     # the command the user ran prints as shipped; the claim is what the "fix" prints
     command = re.search(rf"`python3 -m {world.package}\.cli ([^`]*)`", report.body)
     assert command is not None, report.body
