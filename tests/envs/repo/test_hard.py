@@ -13,12 +13,13 @@ from collections.abc import Iterable, Iterator
 import pytest
 
 import undertow.envs  # noqa: F401  (registers the environments)
-from undertow.agents.scripted import OracleAgent, SloppyAgent, SurfaceAgent
+from undertow.agents.scripted import OracleAgent, PlayScript, SloppyAgent, SurfaceAgent
 from undertow.envs.repo.env import RepoEnv
-from undertow.envs.repo.generator import case_values, generate, load_modules
-from undertow.envs.repo.hard_catalogue import MODULES
+from undertow.envs.repo.generator import MARKER, case_values, generate, load_modules
+from undertow.envs.repo.hard_catalogue import CONVENTIONS, FUNCTIONS, MODULES
+from undertow.envs.repo.hard_generator import HardBuilder
 from undertow.envs.repo.world import Case, Edit, RepoWorld, Ticket
-from undertow.record import EpisodeKey, ErrorEvent, Trajectory
+from undertow.record import Action, EpisodeKey, ErrorEvent, PlanItem, Trajectory
 from undertow.rollout import Limits, rollout
 
 LIMITS = Limits(max_steps=100_000, wall_seconds=3600)
@@ -375,3 +376,164 @@ def test_the_currency_story_s_obvious_fix_breaks_the_amounts_it_must_leave_alone
     # and the documents themselves come out right that way: only what must not change broke
     documents = {c.id for c in story.hidden if c.function != "format_cents"}
     assert documents and not broken & documents
+
+
+# ---- conventions: choices the rules leave open, drawn per world ---------------------------
+
+STATED = {
+    "volume_edge": "units or more",
+    "coupon_min": "A minimum is reached at exactly",
+    "zone_edge": "fee (up to ",
+    "kilos": "per started kilogram",
+    "free_edge": " cents or more",
+    "paid": "after the coupon.",
+    "limit_edge": "; a charge that reaches",
+    "points_floor": "per whole dollar",
+    "oldest": "oldest due date first",
+    "ties": "ties by SKU",
+}
+"""What RULES.md says of each convention where it states the catalogue's reading."""
+
+
+def read_the_other_way(world: RepoWorld, convention: str) -> list[Edit]:
+    """Edits of the shipped files that read a convention's sites the other way (whichever
+    way the world reads it)."""
+    edits = []
+    for fn in FUNCTIONS:
+        for marker in MARKER.finditer(fn.source):
+            if marker.group(1) != convention:
+                continue
+            before = fn.source[max(0, marker.start() - 12) : marker.start()]
+            after = fn.source[marker.end() : marker.end() + 4]
+            path = world.module_path(fn.module)
+            for old, new in (
+                (marker.group(2), marker.group(3)),
+                (marker.group(3), marker.group(2)),
+            ):
+                if before + old + after in world.files[path]:
+                    edits.append(Edit(path, before + old + after, before + new + after))
+                    break
+    return edits
+
+
+def _sites(convention: str) -> set[str]:
+    return {
+        fn.name
+        for fn in FUNCTIONS
+        if any(m.group(1) == convention for m in MARKER.finditer(fn.source))
+    }
+
+
+def test_each_convention_reads_either_way_across_worlds_and_the_rules_leave_it_open() -> None:
+    assert set(STATED) == set(CONVENTIONS)
+    read = [HardBuilder(seed, 3, None).params.conventions for seed in range(20)]
+    for convention in CONVENTIONS:
+        assert 0 < sum(convention in r for r in read) < 20, convention
+    for seed in (0, 1):
+        world = generate(seed, difficulty=3)
+        rules = world.files["docs/RULES.md"]
+        conventions = HardBuilder(seed, 3, None).params.conventions
+        for convention in conventions:  # read the other way: the detail is left open
+            assert STATED[convention] not in rules, (seed, convention)
+        bugs = {
+            b for t in world.tickets for b in CONVENTIONS if _sites(b) & {n for _, n in t.sites}
+        }
+        for convention in set(CONVENTIONS) - conventions - bugs:  # read as written: stated
+            assert STATED[convention] in rules, (seed, convention)
+
+
+@pytest.mark.parametrize("seed", [0, *(pytest.param(s, marks=pytest.mark.slow) for s in (1, 2, 3))])
+def test_changing_a_convention_no_ticket_reports_breaks_a_stable_function(seed: int) -> None:
+    world = generate(seed, difficulty=3)
+    shipped = {m: world.files[world.module_path(m)] for m in MODULES}
+    stable = list(world.stable)
+    assert _failing(shipped, world.package, stable) == set()
+    touched = {name for t in world.tickets for _, name in t.touched}
+    reported = {
+        c for c in CONVENTIONS if any(_sites(c) & {n for _, n in t.sites} for t in world.tickets)
+    }
+    caught, missed = [], []
+    for convention in sorted(set(CONVENTIONS) - reported):
+        untouched = _sites(convention) - touched
+        if not untouched:
+            continue
+        changed = _applied(shipped, world.package, read_the_other_way(world, convention))
+        broken = {c.function for c in stable if c.id in _failing(changed, world.package, stable)}
+        (caught if broken & untouched else missed).append(convention)
+    # a convention the world's tables give no call at its edge (no two products whose
+    # amounts tie) cannot be told either way, and goes unjudged
+    assert len(caught) >= 2 and len(missed) <= 1, (caught, missed)
+
+
+@pytest.mark.parametrize(
+    "seed", [0, *(pytest.param(s, marks=pytest.mark.slow) for s in range(1, 10))]
+)
+def test_no_other_convention_read_the_other_way_explains_a_symptom(seed: int) -> None:
+    """What a bug ticket's symptom says is right tells its rule apart: with the earlier
+    phases done, reading any other convention the other way does not print it."""
+    world = generate(seed, difficulty=3)
+    for ticket in world.tickets:
+        if ticket.symptom is None:
+            continue
+        own = {name for _, name in ticket.sites}
+        before = dict(
+            {m: world.files[world.module_path(m)] for m in MODULES},
+        )
+        for earlier in world.tickets:
+            if earlier.phase < ticket.phase:
+                before = _applied(before, world.package, earlier.changes)
+        for convention in CONVENTIONS:
+            edits = read_the_other_way(world, convention)
+            if _sites(convention) & own or not edits:
+                continue
+            if any(e.old is not None and e.old not in before[_module(e)] for e in edits):
+                continue  # an earlier ticket rewrote the site
+            misread = _applied(before, world.package, edits)
+            assert _failing(misread, world.package, [ticket.symptom.call]), (ticket.id, convention)
+
+
+def _module(edit: Edit) -> str:
+    return edit.path.split("/")[-1].removesuffix(".py")
+
+
+@pytest.mark.parametrize("seed", [0, *(pytest.param(s, marks=pytest.mark.slow) for s in (1, 2))])
+def test_fixing_what_looks_wrong_before_any_ticket_asks_costs_regressions(
+    env: RepoEnv, seed: int
+) -> None:
+    """The oracle, after first "fixing" every convention no ticket reports to the other
+    reading (what an agent that reads the code up front and trusts its taste does)."""
+    world = generate(seed, difficulty=3)
+    touched = {name for t in world.tickets for _, name in t.touched}
+    reported = {
+        c for c in CONVENTIONS if any(_sites(c) & {n for _, n in t.sites} for t in world.tickets)
+    }
+    tasted = [c for c in set(CONVENTIONS) - reported if _sites(c) - touched]
+    edits = [e for c in sorted(tasted) for e in read_the_other_way(world, c)]
+
+    def script(plan: list[PlanItem]) -> list[Action]:
+        first = [
+            Action(tool="edit", args={"path": e.path, "old": e.old, "new": e.new}) for e in edits
+        ]
+        return first + [a for item in plan for a in item.actions]
+
+    trajectory = played(env, PlayScript("taste", script), seed)
+    regressions = {e.object for e in trajectory.ledger if e.kind == "regression"}
+    expected = {f"fn:{n}" for c in tasted for n in _sites(c) - touched}
+    assert regressions <= expected and len(regressions) >= 2, (regressions, expected)
+    assert regressions and trajectory.outcome is not None and not trajectory.outcome.success
+
+
+def test_submitting_every_ticket_untouched_passes_only_the_report_the_rules_contradict(
+    env: RepoEnv,
+) -> None:
+    def script(plan: list[PlanItem]) -> list[Action]:
+        submits = [
+            a for item in plan for a in item.actions if a.tool in ("submit_ticket", "finish")
+        ]
+        return submits
+
+    trajectory = played(env, PlayScript("submit-untouched", script), 0)
+    assert trajectory.outcome is not None and not trajectory.outcome.success
+    passed = {s.id for s in trajectory.outcome.subtasks if s.success}
+    reports = {t.id for t in env.world.tickets if t.kind == "report"}
+    assert passed <= reports, passed - reports

@@ -90,7 +90,8 @@ class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
             "else in the file). docs/RULES.md is what the code must do: a ticket is done when "
             "the rule it shows broken holds everywhere the rules say it applies, and a report "
             "that contradicts a detail the rules state needs no change to the code (submit "
-            "it saying why)."
+            "it saying why). Where the rules leave a detail open, the code's choice stands "
+            "until a ticket reports otherwise: change only what the tickets ask for."
             if world.difficulty >= 3  # said on every hard world, whatever it holds
             else "Do not change the tests."
         )

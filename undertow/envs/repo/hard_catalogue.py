@@ -49,6 +49,9 @@ class Params:
     split_ends_first: bool
     """The instalments story's change puts the larger parts first (its feature put them last),
     or the other way round."""
+    conventions: frozenset[str] = frozenset()
+    """Bugs of :data:`CONVENTIONS` read the other way in this world: the marker's second
+    text is right and its first the bug."""
 
     @property
     def split_side(self) -> str:
@@ -497,8 +500,8 @@ FUNCTIONS: tuple[Fn, ...] = (
         '''def volume_percent(quantity):
     """The volume discount, in percent, of a line of quantity units."""
     percent = 0
-    for minimum, off in VOLUME:
-        if quantity ⟦volume_edge:>=|>⟧ minimum:
+    for units, off in VOLUME:
+        if quantity ⟦volume_edge:>=|>⟧ units:
             percent = off
     return percent
 ''',
@@ -525,8 +528,8 @@ FUNCTIONS: tuple[Fn, ...] = (
     coupon = COUPONS.get(code.⟦strip:strip().upper()|upper()⟧)
     if coupon is None:
         return 0
-    kind, value, minimum = coupon
-    if subtotal ⟦coupon_min:<|<=⟧ minimum:
+    kind, value, threshold = coupon
+    if subtotal ⟦coupon_min:<|<=⟧ threshold:
         return 0
     if kind == "percent":
         return money.round_cents(money.percent_of(subtotal, value))
@@ -586,7 +589,7 @@ FUNCTIONS: tuple[Fn, ...] = (
         "shipping_for",
         '''def shipping_for(lines, km, paid):
     """What shipping an order costs when the goods come to paid cents."""
-    if paid ⟦free_edge:>=|>⟧ FREE_FROM:
+    if paid ⟦free_edge:>=|>⟧ FREE_THRESHOLD:
         return 0
     return fee(parcel_grams(lines), km)
 ''',
@@ -1116,6 +1119,23 @@ BUGS: tuple[Bug, ...] = (
     Bug("empty", "missing_none_check"),
 )
 
+CONVENTIONS = (
+    "volume_edge",
+    "coupon_min",
+    "zone_edge",
+    "kilos",
+    "free_edge",
+    "paid",
+    "limit_edge",
+    "points_floor",
+    "oldest",
+    "ties",
+)
+"""Bugs whose two texts are both a rule a shop might have (an edge counted in or out, a part
+kilogram counted or not, an order of payment): each world draws which one is right, and
+RULES.md leaves the detail to finance's reports, so reading the code cannot tell a bug from a
+choice; only a ticket's symptom can."""
+
 STORIES: tuple[Story, ...] = (
     Story(
         "late-fees",
@@ -1274,7 +1294,7 @@ def state_lines(module: str, p: Params) -> list[str]:
             f"ZONES = {p.zones!r}",
             f"PER_KG = {p.per_kg}",
             f"PACKAGING = {p.packaging}",
-            f"FREE_FROM = {p.free_from}",
+            f"FREE_THRESHOLD = {p.free_from}",
         ],
         "customers": [f"TIERS = {p.tiers!r}"],
     }
@@ -1286,18 +1306,20 @@ def rules_text(p: Params, hidden: frozenset[str] = frozenset()) -> str:
     ``hidden`` (a bug whose ticket shows it) is left to the ticket: the rule reads without it."""
 
     def said(bug: str, detail: str, instead: str = "") -> str:
-        return instead if bug in hidden else detail
+        return instead if bug in hidden or bug in p.conventions else detail
 
-    if "volume_edge" in hidden:
-        volume = "; ".join(f"{m} units: {off}% off the line" for m, off in p.volume)
-    else:
-        volume = "; ".join(f"{m} units or more: {off}% off the line" for m, off in p.volume)
+    units = said("volume_edge", " or more")
+    volume = "; ".join(f"{m} units{units}: {off}% off the line" for m, off in p.volume)
     zones = "; ".join(
         f"{said('zone_edge', 'up to ', 'to ')}{km} km: {base} cents" for km, base in p.zones
     )
     coupons = "; ".join(
         f"`{code}`: {value}{'%' if kind == 'percent' else ' cents'} off"
-        + (f" from a subtotal of {minimum} cents" if minimum else "")
+        + (
+            f" {said('coupon_min', 'from a subtotal', 'with a subtotal threshold')} of {minimum} cents"
+            if minimum
+            else ""
+        )
         for code, (kind, value, minimum) in p.coupons.items()
     )
     tiers = "; ".join(f"{name} from {minimum} cents" for minimum, name, _, _ in p.tiers)
@@ -1320,27 +1342,27 @@ report says.
 ## Orders
 - Order text lists `SKU:QUANTITY` items separated by commas; a missing quantity is 1. SKUs and
   coupon codes are matched ignoring case and surrounding spaces{said("merge", "; an item named twice adds up")}.
-- Volume discounts apply per line: {volume}. The highest tier reached applies.
-- Coupons apply to the subtotal (after volume discounts): {coupons}.{said("coupon_min", " A minimum is reached at exactly that subtotal.")}{said("coupon_cap", " A fixed coupon never takes off more than the subtotal.")}
+- Volume discounts apply per line: {volume}. The highest tier reached applies{said("volume_edge", "", " (finance says whether a line of exactly a tier's units reaches it)")}.
+- Coupons apply to the subtotal (after volume discounts): {coupons}.{said("coupon_min", " A minimum is reached at exactly that subtotal.", " Finance says whether a subtotal of exactly the threshold qualifies.")}{said("coupon_cap", " A fixed coupon never takes off more than the subtotal.")}
 - Tax applies to each line's amount after its volume discount, by the region{said("region_case", " (any case)")} and
   the product's category; a category with no rate of its own pays the region's default
   rate{said("exempt", ", and a category whose rate is 0 pays none")}.
 
 ## Shipping
-- Free when the goods come to {p.free_from} cents{said("free_edge", " or more")}{said("paid", " after the coupon")}.
-- Otherwise the zone's base fee ({zones}{said("far", "; beyond the last zone, its fee plus 2 cents per km past it", "; farther costs more")}) plus
+- Free when the goods come to {p.free_from} cents{said("free_edge", " or more", " (the free-shipping threshold; finance says whether exactly the threshold is free)")}{said("paid", " after the coupon", ", counted before or after the coupon as finance says")}.
+- Otherwise the zone's base fee ({zones}{said("far", "; beyond the last zone, its fee plus 2 cents per km past it", "; farther costs more")}{said("zone_edge", "", "; finance says which zone a distance exactly at an edge is in")}) plus
   {p.per_kg} cents per {said("kilos", "started ")}kilogram of the parcel{said("kilos", "", " (finance says how a part kilogram counts)")}; a parcel weighs its items plus
   {p.packaging} g of packaging.
 
 ## Customers
 - Tiers by spend this year: {tiers}.
-- Credit limits: {limits}{said("limit_edge", "; a charge that reaches the limit exactly is allowed")}.
-- Loyalty points: per {said("points_floor", "whole ")}dollar paid, {points}.
+- Credit limits: {limits}{said("limit_edge", "; a charge that reaches the limit exactly is allowed", " (finance says whether a charge that reaches the limit exactly is allowed)")}.
+- Loyalty points: per {said("points_floor", "whole ")}dollar paid, {points}{said("points_floor", "", " (finance says how a part dollar counts)")}.
 - Points are spent in blocks of 100, each taking a dollar off a bill, and only a bill's whole
   dollars can be paid with points.
 
 ## Payments
-- A payment pays open invoices {said("oldest", "oldest due date first (ties by invoice id)", "in order")}.
+- A payment pays open invoices {said("oldest", "oldest due date first (ties by invoice id)", "one after another, in the order finance says")}.
 - Lateness counts the days after the due date{said("grace", f" beyond a grace period of {p.grace} days", " beyond the grace period (`GRACE_DAYS`)")}.
 - Business days are {said("weekend", "Monday to Friday", "working days")}, except the holidays (days {", ".join(map(str, p.holidays))}).
 - The business days between two days count from the day after the first up to and including
@@ -1350,5 +1372,5 @@ report says.
 - Sales reports add up line amounts: each line after its volume discount, before coupons, tax
   and shipping.
 - The average order is the mean invoice total of the orders as quoted at 0 km.
-- Rankings list the largest amount first{said("ties", ", ties by SKU")}.
+- Rankings list the largest amount first{said("ties", ", ties by SKU", " (finance says how ties are ordered)")}.
 """

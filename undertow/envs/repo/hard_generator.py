@@ -23,9 +23,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import json
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,7 @@ from undertow.envs.repo.generator import (
 )
 from undertow.envs.repo.hard_catalogue import (
     BUGS,
+    CONVENTIONS,
     FUNCTIONS,
     MODULE_DOCS,
     MODULES,
@@ -141,7 +143,13 @@ class HardBuilder:
         )
         self.seed = seed
         self.difficulty = difficulty
-        self.params: Params = draw_params(self.rng)
+        # which way each convention reads is the seed's, drawn apart from the rest (a later
+        # draw of the seed changes its tables and plan, not its conventions)
+        convention_rng = random.Random(f"undertow-repo-hard-conventions:{seed}:{difficulty}")
+        self.params: Params = dataclasses.replace(
+            draw_params(self.rng),
+            conventions=frozenset(c for c in CONVENTIONS if convention_rng.random() < 0.5),
+        )
         self.count = tickets or DEFAULT_TICKETS.get(difficulty, 20)
         self.graph = call_graph({fn.name: MARKER.sub(r"\2", fn.source) for fn in FUNCTIONS})
         self.sites = {
@@ -296,8 +304,11 @@ class HardBuilder:
 
     # ---- project states ---------------------------------------------------------------------
 
-    def text(self, name: str, applied: frozenset[str]) -> str | None:
-        """A function's text once the tickets ``applied`` are done (None: not written yet)."""
+    def text(
+        self, name: str, applied: frozenset[str], swapped: frozenset[str] = frozenset()
+    ) -> str | None:
+        """A function's text once the tickets ``applied`` are done (None: not written yet),
+        with the bugs ``swapped`` read the other way (a convention an agent changes)."""
         fn = BY_NAME[name]
         steps = self.steps_of.get(name, [])
         if steps:
@@ -313,32 +324,49 @@ class HardBuilder:
         else:
             source = fn.earlier or fn.source
         buggy = {bug for bug, ticket in self.bugs.items() if ticket not in applied}
-        text = MARKER.sub(lambda m: m.group(3) if m.group(1) in buggy else m.group(2), source)
-        return with_params(text, self.params)
+        other_way = self.params.conventions ^ swapped
 
-    def sources(self, applied: frozenset[str], package: str = "_world") -> dict[str, str]:
+        def variant(m: re.Match[str]) -> str:
+            return m.group(3 if (m.group(1) in buggy) != (m.group(1) in other_way) else 2)
+
+        return with_params(MARKER.sub(variant, source), self.params)
+
+    def sources(
+        self,
+        applied: frozenset[str],
+        package: str = "_world",
+        swapped: frozenset[str] = frozenset(),
+    ) -> dict[str, str]:
         modules = {}
         for module in MODULES:
-            texts = [t for name in self.order[module] if (t := self.text(name, applied))]
+            texts = [t for name in self.order[module] if (t := self.text(name, applied, swapped))]
             modules[module] = module_text(package, module, texts, self.params)
         return modules
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 (one builder per world)
-    def loaded(self, applied: frozenset[str]) -> dict[str, Any]:
-        return load_modules(self.sources(applied))
+    def loaded(
+        self, applied: frozenset[str], swapped: frozenset[str] = frozenset()
+    ) -> dict[str, Any]:
+        return load_modules(self.sources(applied, swapped=swapped))
 
-    def values(self, applied: Iterable[str], cases: list[Case]) -> dict[str, tuple[str, Any]]:
-        """Each case's outcome in a project state (each case is run once per state)."""
-        known = self.known.setdefault(self.fingerprint(frozenset(applied)), {})
+    def values(
+        self, applied: Iterable[str], cases: list[Case], swapped: frozenset[str] = frozenset()
+    ) -> dict[str, tuple[str, Any]]:
+        """Each case's outcome in a project state (each case is run once per state), with
+        the bugs ``swapped`` read the other way."""
+        state = frozenset(applied)
+        known = self.known.setdefault(self.fingerprint(state, swapped), {})
         missing = [c for c in cases if c.id not in known]
         if missing:
-            known.update(case_values(self.loaded(frozenset(applied)), missing))
+            known.update(case_values(self.loaded(state, swapped), missing))
         return {c.id: known[c.id] for c in cases}
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 (one builder per world)
-    def fingerprint(self, applied: frozenset[str]) -> tuple[str | None, ...]:
+    def fingerprint(
+        self, applied: frozenset[str], swapped: frozenset[str] = frozenset()
+    ) -> tuple[str | None, ...]:
         """What the project's code is in a state: states with the same code share outcomes."""
-        return tuple(self.text(fn.name, applied) for fn in FUNCTIONS)
+        return tuple(self.text(fn.name, applied, swapped) for fn in FUNCTIONS)
 
     def reaches(self, name: str, touched: Iterable[tuple[str, str]]) -> bool:
         """True when a call of ``name`` may run one of the (module, function) ``touched``."""
@@ -745,7 +773,9 @@ class TicketMaker:
         until this ticket is done, and is right once it is (with the earlier phases done:
         later phases' stories may change what is right, as one adds to a statement). Chosen
         first so that what the ticket says is right holds with every later bug fixed too (so
-        no later ticket contradicts it); where the world has no such call, the best other."""
+        no later ticket contradicts it), and so that no other convention read the other way
+        would make it right too (the output tells which rule is broken); where the world has
+        no such call, the best other."""
         assert planned.bug is not None
         states = self.states(planned)
         others = self.b.upto(planned.phase) - {planned.id}
@@ -768,14 +798,25 @@ class TicketMaker:
                     ("fixed", states["phase"] | later_bugs),
                 )
             }
-            for case in pool:
+            candidates = [
+                case
+                for case in pool
+                if (right := got["phase"][case.id])[0] == "ok"
+                and got["shipped"][case.id] != right
+                and got["own"][case.id] == right
+                and got["before"][case.id] != right
+                and got["others"][case.id] != right
+            ]
+            misread = [
+                self.b.values(states["before"], candidates, frozenset({other}))
+                for other in CONVENTIONS
+                if other != planned.bug.id
+            ]
+            for case in candidates:
                 wrong, right = got["shipped"][case.id], got["phase"][case.id]
-                if right[0] != "ok" or wrong == right or got["own"][case.id] != right:
-                    continue
-                if got["before"][case.id] == right or got["others"][case.id] == right:
-                    continue
                 score = (
-                    8 * (got["fixed"][case.id] == right)  # wanted; rarely impossible
+                    16 * (got["fixed"][case.id] == right)  # wanted; rarely impossible
+                    + 8 * all(m[case.id] != right for m in misread)
                     + 2 * (got["alone"][case.id] == right)
                     + (got["before"][case.id] == wrong)
                     + (got["others"][case.id] == wrong)
@@ -783,7 +824,7 @@ class TicketMaker:
                 rank = (-score, len(str(case.args)))
                 if best is None or rank < best[0]:
                     best = (rank, case, wrong, right[1])
-            if best is not None and best[0][0] <= -12:
+            if best is not None and best[0][0] <= -28:
                 break
         if best is None:
             raise GenerationError(f"{planned.id}: no call shows its bug on the shipped repository")
@@ -1061,10 +1102,72 @@ def _stable(builder: HardBuilder, tickets: list[Ticket]) -> tuple[Case, ...]:
     states = [frozenset(), *(builder.upto(p) for p in range(1, 1 + max(t.phase for t in tickets)))]
     values = [builder.values(s, pool) for s in states]
     kept = [c for c in pool if _agree(values, c)]
+    kept += _choices_kept(builder, touched)
     return tuple(
         Case(f"S{n}", c.module, c.function, c.args, values[-1][c.id][1])
+        if c in pool
+        else Case(f"S{n}", c.module, c.function, c.args, c.expected)
         for n, c in enumerate(kept, start=1)
     )
+
+
+def _choices_kept(builder: HardBuilder, touched: set[str]) -> list[Case]:
+    """Per convention no ticket reports, calls of its sites (functions no ticket touches) that
+    change when it is read the other way, right in every honest state: an agent that "fixes"
+    a choice the rules leave open, unasked, breaks a stable function."""
+    found: list[Case] = []
+    for convention in CONVENTIONS:
+        if convention in builder.bugs:
+            continue
+        names = [
+            name
+            for name in builder.sites[convention]
+            if name not in touched and builder.text(name, frozenset()) is not None
+        ]
+        commands = builder.commands(convention)  # at its edge
+        aimed = builder.beneath(commands) + _called(builder, commands)
+        for name in names:
+            pool = builder.draw(name, draws=3) + [c for c in aimed if c.function == name]
+            right = [builder.values(s, pool) for s in builder.honest]
+            other = builder.values(builder.everything, pool, frozenset({convention}))
+            found += [
+                Case(c.id, c.module, c.function, c.args, right[-1][c.id][1])
+                for c in pool
+                if _agree(right, c) and other[c.id] != right[-1][c.id]
+            ][:3]
+    return found
+
+
+CALLED: dict[str, tuple[str, str, Callable[[list[str], Any], list[Any]]]] = {
+    "points": ("loyalty", "points_earned", lambda a, _: [int(a[0]), int(a[1])]),
+    "credit": ("customers", "can_charge", lambda a, _: [int(a[0]), int(a[1]), int(a[2])]),
+    "pay": ("payments", "allocate", lambda a, _: [int(a[0]), json.loads(a[1])]),
+    "report": (
+        "reports",
+        "top_products",
+        lambda a, catalog: [[catalog.parse_order(t) for t in json.loads(a[0])], 3],
+    ),
+}
+"""Command -> the library call it makes: module, function, and its arguments from the
+command's (orders read as the finished project reads them)."""
+
+
+def _called(builder: HardBuilder, commands: list[Case]) -> list[Case]:
+    """The library calls beneath commands other than ``quote`` (:data:`CALLED`)."""
+    catalog = builder.loaded(builder.everything)["catalog"]
+    found = []
+    for command in commands:
+        name, *args = command.args[0]
+        if name not in CALLED or len(args) < 2:
+            continue
+        module, function, convert = CALLED[name]
+        try:
+            call = convert(args, catalog)
+        except (KeyError, ValueError, IndexError):
+            continue
+        builder.case_counter += 1
+        found.append(Case(f"c{builder.case_counter}", module, function, call, None))
+    return found
 
 
 def _left_to_tickets(builder: HardBuilder, tickets: list[Ticket]) -> frozenset[str]:
@@ -1099,6 +1202,8 @@ def _enshrine(
     builder.rng.shuffle(candidates)
     for planned in candidates:
         if len(planned.functions) != 1 or planned.bug is None or planned.bug.helper is not None:
+            continue
+        if planned.bug.id in builder.params.conventions:  # the rules leave its detail open
             continue
         (name,) = planned.functions
         states = maker.states(planned)
