@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 from rich.console import Console
 
 from undertow.app import run
 from undertow.app.run import RunRequest, choose_sandbox
+from undertow.record.store import RunStore
 from undertow.scenarios.suite import Suite, SuiteError
 
 
@@ -56,3 +60,16 @@ def test_auto_chooses_docker_for_model_agents_and_says_so() -> None:
 def test_scripted_agents_and_sandbox_free_envs_are_unchanged() -> None:
     assert choose("auto", suite("oracle", "redteam-setsid"))[0] == "auto"
     assert choose("auto", suite("react", env="undertow/Helpdesk-v0"))[0] == "auto"
+
+
+def test_a_resumed_run_keeps_the_sandbox_it_was_started_with(tmp_path: Path) -> None:
+    (tmp_path / "suite.yaml").write_text(yaml.safe_dump(suite("react").model_dump(mode="json")))
+    started = RunRequest(suite=str(tmp_path / "suite.yaml"), out=tmp_path / "run", sandbox="local")
+    run._resolve(started)
+    assert RunStore.open(tmp_path / "run").manifest()["sandbox"] == "local"
+    resumed = RunRequest(resume=tmp_path / "run")
+    run._resolve(resumed)
+    assert resumed.sandbox == "local"
+    overridden = RunRequest(resume=tmp_path / "run", sandbox="docker")
+    run._resolve(overridden)
+    assert overridden.sandbox == "docker"

@@ -240,6 +240,8 @@ def _resolve(request: RunRequest) -> tuple[Suite, RunStore, int]:
         store = RunStore.open(request.resume)
         manifest = store.manifest()
         suite = Suite.model_validate(manifest["suite"])
+        if request.sandbox == "auto":  # a run resumes in the sandbox it was started with
+            request.sandbox = manifest.get("sandbox", "auto")
         return suite, store, len(expand(suite))
     base, text = load_suite(request.suite)
     suite = _apply_overrides(base, request)
@@ -255,6 +257,7 @@ def _resolve(request: RunRequest) -> tuple[Suite, RunStore, int]:
         raise SuiteError(f"--out {out} exists and is not empty; choose a new directory")
     episodes = len(expand(suite))
     store = RunStore.create(out, text, suite.model_dump(mode="json"), episodes)
+    store.write_manifest({**store.manifest(), "sandbox": request.sandbox})
     return suite, store, episodes
 
 
