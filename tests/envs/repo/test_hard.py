@@ -8,7 +8,7 @@ import json
 import re
 import shlex
 import types
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 
@@ -16,7 +16,7 @@ import undertow.envs  # noqa: F401  (registers the environments)
 from undertow.agents.scripted import OracleAgent, PlayScript, SloppyAgent, SurfaceAgent
 from undertow.envs.repo.env import RepoEnv
 from undertow.envs.repo.generator import MARKER, case_values, generate, load_modules
-from undertow.envs.repo.hard_catalogue import CONVENTIONS, FUNCTIONS, MODULES
+from undertow.envs.repo.hard_catalogue import BUGS, CONVENTIONS, FUNCTIONS, MODULES
 from undertow.envs.repo.hard_generator import HardBuilder
 from undertow.envs.repo.world import Case, Edit, RepoWorld, Ticket
 from undertow.record import Action, EpisodeKey, ErrorEvent, PlanItem, Trajectory
@@ -398,20 +398,30 @@ STATED = {
 def read_the_other_way(world: RepoWorld, convention: str) -> list[Edit]:
     """Edits of the shipped files that read a convention's sites the other way (whichever
     way the world reads it)."""
+    return rewritten(world, convention, lambda one, other, found: other if found == one else one)
+
+
+def rewritten(
+    world: RepoWorld,
+    bug: str,
+    new: Callable[[str, str, str], str],
+    files: dict[str, str] | None = None,
+) -> list[Edit]:
+    """Edits of the shipped files (or of ``files``, path -> text) that give a bug's sites the
+    text ``new(first, second, found)``: of the marker's two texts and the one a file holds."""
+    files = world.files if files is None else files  # type: ignore[assignment]
     edits = []
     for fn in FUNCTIONS:
         for marker in MARKER.finditer(fn.source):
-            if marker.group(1) != convention:
+            if marker.group(1) != bug:
                 continue
             before = fn.source[max(0, marker.start() - 12) : marker.start()]
             after = fn.source[marker.end() : marker.end() + 4]
             path = world.module_path(fn.module)
-            for old, new in (
-                (marker.group(2), marker.group(3)),
-                (marker.group(3), marker.group(2)),
-            ):
-                if before + old + after in world.files[path]:
-                    edits.append(Edit(path, before + old + after, before + new + after))
+            for found in (marker.group(2), marker.group(3)):
+                if before + found + after in files[path]:
+                    text = new(marker.group(2), marker.group(3), found)
+                    edits.append(Edit(path, before + found + after, before + text + after))
                     break
     return edits
 
@@ -460,9 +470,10 @@ def test_changing_a_convention_no_ticket_reports_breaks_a_stable_function(seed: 
         changed = _applied(shipped, world.package, read_the_other_way(world, convention))
         broken = {c.function for c in stable if c.id in _failing(changed, world.package, stable)}
         (caught if broken & untouched else missed).append(convention)
-    # a convention the world's tables give no call at its edge (no two products whose
-    # amounts tie) cannot be told either way, and goes unjudged
-    assert len(caught) >= 2 and len(missed) <= 1, (caught, missed)
+    # a convention with no call at its edge that is right in every honest state goes
+    # unjudged: no two products whose amounts tie, or (the free-shipping edge, the coupon
+    # before it) every edge call pays a fee other tickets' bugs change; 4 of 41 on seeds 0-9
+    assert len(caught) >= 3 and len(missed) <= 2, (caught, missed)
 
 
 @pytest.mark.parametrize(
@@ -470,7 +481,8 @@ def test_changing_a_convention_no_ticket_reports_breaks_a_stable_function(seed: 
 )
 def test_no_other_convention_read_the_other_way_explains_a_symptom(seed: int) -> None:
     """What a bug ticket's symptom says is right tells its rule apart: with the earlier
-    phases done, reading any other convention the other way does not print it."""
+    phases done, reading any other convention the other way does not print it, nor does a
+    plausible wrong fix of its own bug (ids in number order for a payment's order)."""
     world = generate(seed, difficulty=3)
     for ticket in world.tickets:
         if ticket.symptom is None:
@@ -482,14 +494,23 @@ def test_no_other_convention_read_the_other_way_explains_a_symptom(seed: int) ->
         for earlier in world.tickets:
             if earlier.phase < ticket.phase:
                 before = _applied(before, world.package, earlier.changes)
-        for convention in CONVENTIONS:
-            edits = read_the_other_way(world, convention)
-            if _sites(convention) & own or not edits:
+        misreadings = [read_the_other_way(world, c) for c in CONVENTIONS if not _sites(c) & own]
+        for bug in BUGS:
+            if _sites(bug.id) == own:
+                misreadings += [
+                    rewritten(world, bug.id, _giving(text)) for text in bug.alternatives
+                ]
+        for edits in misreadings:
+            if not edits:
                 continue
             if any(e.old is not None and e.old not in before[_module(e)] for e in edits):
                 continue  # an earlier ticket rewrote the site
             misread = _applied(before, world.package, edits)
-            assert _failing(misread, world.package, [ticket.symptom.call]), (ticket.id, convention)
+            assert _failing(misread, world.package, [ticket.symptom.call]), (ticket.id, edits)
+
+
+def _giving(text: str) -> Callable[[str, str, str], str]:
+    return lambda *_: text
 
 
 def _module(edit: Edit) -> str:
@@ -537,3 +558,27 @@ def test_submitting_every_ticket_untouched_passes_only_the_report_the_rules_cont
     passed = {s.id for s in trajectory.outcome.subtasks if s.success}
     reports = {t.id for t in env.world.tickets if t.kind == "report"}
     assert passed <= reports, passed - reports
+
+
+@pytest.mark.parametrize(
+    "seed", [0, *(pytest.param(s, marks=pytest.mark.slow) for s in range(1, 8))]
+)
+def test_a_plausible_wrong_fix_fails_a_hidden_case(seed: int) -> None:
+    """Where a bug has a plausible wrong fix (ids in number order, kilograms rounded to the
+    nearest), the finished project with that fix instead fails one of its ticket's cases."""
+    world = generate(seed, difficulty=3)
+    finished = {world.module_path(m): s for m, s in world.correct_modules.items()}
+    modules = {m: world.correct_modules[m] for m in MODULES}
+    judged = 0
+    for ticket in world.tickets:
+        own = {name for _, name in ticket.sites}
+        for bug in BUGS:
+            if _sites(bug.id) != own or ticket.kind != "bug":
+                continue
+            for text in bug.alternatives:
+                edits = rewritten(world, bug.id, _giving(text), finished)
+                assert edits, (ticket.id, bug.id)
+                wrong = _applied(modules, world.package, edits)
+                assert _failing(wrong, world.package, list(ticket.hidden)), (ticket.id, text)
+                judged += 1
+    assert judged >= (seed != 3)  # seed 3: no such bug in its sprint

@@ -148,6 +148,10 @@ class Bug:
     helper: tuple[str, str, str] | None = None
     """(function, text, replacement): the plausible fix in a shared helper that makes this
     ticket's symptom go away and breaks the helper's other callers."""
+    alternatives: tuple[str, ...] = ()
+    """Other texts for its sites that a reader of the symptom might take for the fix (ids in
+    number order for a payment's order): the symptom is chosen so that none prints what it
+    says is right, and a hidden case tells each from the fix."""
 
 
 @dataclass(frozen=True)
@@ -722,7 +726,7 @@ FUNCTIONS: tuple[Fn, ...] = (
     for minimum, _, points, _ in customers.TIERS:
         if spend ⟦tier_edge:>=|>⟧ minimum:
             per_dollar = points
-    return ⟦points_floor:paid // 100|round(paid / 100)⟧ * per_dollar
+    return ⟦points_floor:paid // 100|-(-paid // 100)⟧ * per_dollar
 ''',
         _n(lambda rng, p: (rng.randint(0, 99999), _spend(rng, p))),
     ),
@@ -1107,13 +1111,13 @@ BUGS: tuple[Bug, ...] = (
     Bug("coupon_cap", "missing_cap"),
     Bug("zone_edge", "boundary"),
     Bug("far", "wrong_reference"),
-    Bug("kilos", "off_by_one"),
+    Bug("kilos", "off_by_one", alternatives=("round(grams / 1000)",)),
     Bug("free_edge", "boundary"),
     Bug("paid", "wrong_reference"),
     Bug("tier_edge", "copied_rule"),
     Bug("limit_edge", "boundary"),
-    Bug("points_floor", "rounding"),
-    Bug("oldest", "wrong_order"),
+    Bug("points_floor", "rounding", alternatives=("(paid + 50) // 100",)),
+    Bug("oldest", "wrong_order", alternatives=('lambda row: int(row[0].split("-")[-1])',)),
     Bug("ties", "unstable_order"),
     Bug("report_amount", "copied_rule"),
     Bug("empty", "missing_none_check"),

@@ -66,6 +66,7 @@ TICKETS_PER_PHASE = 5
 HIDDEN_CASES = 8
 SYMPTOM_ROUNDS = 6
 BY_NAME = {fn.name: fn for fn in FUNCTIONS}
+BUG_BY_ID = {bug.id: bug for bug in BUGS}
 ADDED = frozenset(name for story in STORIES for step in story.steps for name in step.adds)
 """Helpers a story's change writes: absent from a sprint without the story."""
 HARD_RENAMES = {
@@ -308,7 +309,8 @@ class HardBuilder:
         self, name: str, applied: frozenset[str], swapped: frozenset[str] = frozenset()
     ) -> str | None:
         """A function's text once the tickets ``applied`` are done (None: not written yet),
-        with the bugs ``swapped`` read the other way (a convention an agent changes)."""
+        with the bugs ``swapped`` read the other way (a convention an agent changes) or, as
+        ``id/n``, given their n-th alternative (a plausible wrong fix)."""
         fn = BY_NAME[name]
         steps = self.steps_of.get(name, [])
         if steps:
@@ -325,8 +327,15 @@ class HardBuilder:
             source = fn.earlier or fn.source
         buggy = {bug for bug, ticket in self.bugs.items() if ticket not in applied}
         other_way = self.params.conventions ^ swapped
+        instead = {
+            bug: BUG_BY_ID[bug].alternatives[int(n)]
+            for bug, _, n in (entry.partition("/") for entry in swapped)
+            if n
+        }
 
         def variant(m: re.Match[str]) -> str:
+            if m.group(1) in instead:
+                return instead[m.group(1)]
             return m.group(3 if (m.group(1) in buggy) != (m.group(1) in other_way) else 2)
 
         return with_params(MARKER.sub(variant, source), self.params)
@@ -659,6 +668,11 @@ class TicketMaker:
             if agreed:  # the symptom's call is a hidden case too where the end agrees
                 chosen.append(call)
         chosen += [c for c in telling if c.function in callers and c not in chosen][:2]
+        for alternative in _alternatives(planned.bug) if planned.bug is not None else ():
+            misfixed = self.b.values(states["own"], good, frozenset({alternative}))
+            told = [c for c in good if misfixed[c.id] != values["own"][c.id]]
+            if told and not any(c in chosen for c in told):
+                chosen.append(told[0])
         compounds = []
         for ticket in built:
             if ticket.phase >= planned.phase:
@@ -774,8 +788,8 @@ class TicketMaker:
         later phases' stories may change what is right, as one adds to a statement). Chosen
         first so that what the ticket says is right holds with every later bug fixed too (so
         no later ticket contradicts it), and so that no other convention read the other way
-        would make it right too (the output tells which rule is broken); where the world has
-        no such call, the best other."""
+        would make it right too, nor a plausible wrong fix of its own bug (the output tells
+        which rule is broken, and how); where the world has no such call, the best other."""
         assert planned.bug is not None
         states = self.states(planned)
         others = self.b.upto(planned.phase) - {planned.id}
@@ -809,8 +823,10 @@ class TicketMaker:
             ]
             misread = [
                 self.b.values(states["before"], candidates, frozenset({other}))
-                for other in CONVENTIONS
-                if other != planned.bug.id
+                for other in [
+                    *(c for c in CONVENTIONS if c != planned.bug.id),
+                    *_alternatives(planned.bug),
+                ]
             ]
             for case in candidates:
                 wrong, right = got["shipped"][case.id], got["phase"][case.id]
@@ -985,6 +1001,11 @@ class TicketMaker:
 
 class GenerationError(Exception):
     """A world could not be built for these arguments (another draw is tried)."""
+
+
+def _alternatives(bug: Bug) -> list[str]:
+    """A bug's plausible wrong fixes, as entries of ``swapped`` (:meth:`HardBuilder.text`)."""
+    return [f"{bug.id}/{n}" for n in range(len(bug.alternatives))]
 
 
 def _plainness(case: Case) -> tuple[bool, int]:

@@ -314,7 +314,7 @@ def limit_edge(rng: random.Random, p: Params) -> list[Argv]:
 
 def points_floor(rng: random.Random, p: Params) -> list[Argv]:
     def points() -> Argv:
-        paid_cents = rng.randint(1, 999) * 100 + rng.randint(50, 99)
+        paid_cents = rng.randint(1, 999) * 100 + rng.randint(1, 99)
         return ["points", str(paid_cents), str(rng.randint(1, 300000))]
 
     return _many(points)
