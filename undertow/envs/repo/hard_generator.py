@@ -205,14 +205,12 @@ class HardBuilder:
         usable = [
             bug
             for bug in BUGS
-            if all(site in shipped and nx.ancestors(shipped, site) for site in self.sites[bug.id])
+            if all(
+                site in shipped and (site == "main" or nx.ancestors(shipped, site))
+                for site in self.sites[bug.id]
+            )
             and witnesses(bug.id, random.Random(self.seed), self.params)
         ]
-        if self.count - used > len(usable):
-            raise ValueError(
-                f"the hard tier has at most {used + len(usable)} tickets per sprint, not "
-                f"{self.count}"
-            )
         self.rng.shuffle(usable)
         # every sprint has a bug copied into several places and one a helper change would hide
         spread = [b for b in usable if len(self.sites[b.id]) > 1][:1]
@@ -227,29 +225,33 @@ class HardBuilder:
             and fn.name in shipped
             and nx.has_path(shipped, "main", fn.name)
         ]
-        reported = [self.rng.choice(sorted(mistaken))] if mistaken and self.count - used > 2 else []
+        # and one more per ten tickets past twenty, as far as the project has such code
+        reports = 0 if self.count - used <= 2 else 1 + max(0, self.count - 20) // 10
+        reported = self.rng.sample(sorted(mistaken), min(reports, len(mistaken)))
         used += len(reported)
-        bugs: list[Bug] = []
-        taken: set[str] = set(reported)
-        for bug in usable:  # one bug per function: a fix belongs to one ticket
-            if len(bugs) < self.count - used and not taken & set(self.sites[bug.id]):
-                bugs.append(bug)
-                taken |= set(self.sites[bug.id])
+        # a function may hold several bugs, each its own ticket (judged in its own phase);
+        # code a report is mistaken about holds none
+        bugs = [b for b in usable if not set(reported) & set(self.sites[b.id])]
+        bugs = bugs[: self.count - used]
         if len(bugs) < self.count - used:
             raise ValueError(
                 f"the hard tier has at most {used + len(bugs)} tickets per sprint, not {self.count}"
             )
+        rank = {bug.id: n for n, bug in enumerate(BUGS)}
+
+        def fixed_first(bug: Bug, other: Bug) -> bool:
+            """True when ``other`` is fixed in an earlier phase than ``bug``: its sites are
+            beneath ``bug``'s, or (bugs of one function) it comes first in the catalogue."""
+            if set(self.sites[bug.id]) & set(self.sites[other.id]):
+                return rank[other.id] < rank[bug.id]
+            return any(
+                nx.has_path(self.graph, mine, theirs)
+                for mine in self.sites[bug.id]
+                for theirs in self.sites[other.id]
+            )
+
         below = {
-            bug.id: {
-                other.id
-                for other in bugs
-                if other is not bug
-                and any(
-                    nx.has_path(self.graph, mine, theirs)
-                    for mine in self.sites[bug.id]
-                    for theirs in self.sites[other.id]
-                )
-            }
+            bug.id: {other.id for other in bugs if other is not bug and fixed_first(bug, other)}
             for bug in bugs
         }
         # A bug is judged once every bug beneath it is fixed: strictly later phases than

@@ -306,7 +306,7 @@ def limit_edge(rng: random.Random, p: Params) -> list[Argv]:
     def credit() -> Argv:
         minimum, _, _, limit = rng.choice(p.tiers)
         spend = minimum + rng.randint(1, 20000)
-        balance = rng.randint(0, limit)
+        balance = rng.choice([0, rng.randint(0, limit)])  # 0: the same with what is owed ignored
         return ["credit", str(balance), str(limit - balance), str(spend)]
 
     return _many(credit)
@@ -373,6 +373,193 @@ def empty(rng: random.Random, p: Params) -> list[Argv]:
     return [["report", "[]", _region(rng)] for _ in range(3)]
 
 
+def thousands(rng: random.Random, p: Params) -> list[Argv]:
+    def command() -> Argv:
+        if rng.random() < 0.5:
+            spend = p.tiers[-1][0] + rng.randint(0, 50000)
+            return ["credit", str(rng.randint(0, 20000)), str(rng.randint(0, 9000)), str(spend)]
+        sku = max(p.skus, key=lambda s: p.products[s][1])
+        count = -(-100000 // int(p.products[sku][1])) + rng.randint(0, 5)
+        return ["report", json.dumps(_spread(sku, count, p)), _region(rng)]
+
+    return _many(command)
+
+
+def holiday(rng: random.Random, p: Params) -> list[Argv]:
+    def workdays() -> Argv:
+        day = rng.choice(p.holidays)
+        return ["workdays", str(max(0, day - rng.randint(1, 9))), str(day + rng.randint(0, 9))]
+
+    return _many(workdays)
+
+
+def empty_item(rng: random.Random, p: Params) -> list[Argv]:
+    def quote() -> Argv:
+        text = _text(_order(rng, p))
+        text = rng.choice([text + ",", text.replace(",", ",,", 1) if "," in text else "," + text])
+        return ["quote", text, _region(rng), str(_km(rng, p))]
+
+    return _many(quote)
+
+
+def _parcels(rng: random.Random, p: Params, many: bool) -> Argv | None:
+    """A quote below the free-shipping threshold, with lines of several units if ``many``."""
+    lines = _below_free(rng, p)
+    if many:
+        lines = [[sku, max(2, int(str(q)))] for sku, q in lines]
+        if _subtotal(p, lines) >= p.free_from:
+            return None
+    return _quote(lines, _region(rng), _km(rng, p))
+
+
+def line_weight(rng: random.Random, p: Params) -> list[Argv]:
+    return _many(lambda: _parcels(rng, p, many=True))
+
+
+def packaging(rng: random.Random, p: Params) -> list[Argv]:
+    return _many(lambda: _parcels(rng, p, many=False), tries=CANDIDATES * 6)
+
+
+def _volume_quote(rng: random.Random, p: Params) -> Argv:
+    sku = rng.choice(p.skus)
+    quantity = rng.choice([units for units, _ in p.volume]) + rng.randint(0, 3)
+    lines = [[sku, quantity], *(line for line in _order(rng, p, 1) if line[0] != sku)]
+    return _quote(lines, _region(rng), _km(rng, p))
+
+
+def tax_base(rng: random.Random, p: Params) -> list[Argv]:
+    return _many(lambda: _volume_quote(rng, p))
+
+
+def coupon_total(rng: random.Random, p: Params) -> list[Argv]:
+    def quote() -> Argv | None:
+        code = rng.choice(sorted(p.coupons))
+        lines = _order(rng, p, rng.randint(1, 3))
+        if _subtotal(p, lines) <= p.coupons[code][2]:
+            return None
+        return _quote(lines, _region(rng), _km(rng, p), code)
+
+    return _many(quote, tries=CANDIDATES * 6)
+
+
+def balance(rng: random.Random, p: Params) -> list[Argv]:
+    def credit() -> Argv:
+        minimum, _, _, limit = rng.choice(p.tiers)
+        spend = minimum + rng.randint(1, 20000)
+        amount = rng.randint(1, limit)
+        owed = rng.randint(limit - amount + 1, limit + 5000)
+        return ["credit", str(owed), str(amount), str(spend)]
+
+    return _many(credit)
+
+
+def _invoice_rows(rng: random.Random, count: int) -> list[list[object]]:
+    ids = sorted(rng.sample(range(10, 40), count))
+    dues = sorted(rng.sample(range(0, 60), count))
+    return [[f"INV-{i}", d, rng.randrange(500, 20000, 25)] for i, d in zip(ids, dues, strict=True)]
+
+
+def zero_rows(rng: random.Random, p: Params) -> list[Argv]:
+    def pay() -> Argv:
+        rows = _invoice_rows(rng, rng.randint(2, 4))
+        amount = rng.randint(1, int(str(rows[0][2])))
+        return ["pay", str(amount), json.dumps(rows)]
+
+    return _many(pay)
+
+
+def overpay(rng: random.Random, p: Params) -> list[Argv]:
+    def pay() -> Argv:
+        rows = _invoice_rows(rng, rng.randint(2, 4))
+        first = int(str(rows[0][2]))
+        amount = first + rng.randint(1, sum(int(str(r[2])) for r in rows[1:]))
+        return ["pay", str(amount), json.dumps(rows)]
+
+    return _many(pay)
+
+
+def category_order(rng: random.Random, p: Params) -> list[Argv]:
+    by_category: dict[str, list[str]] = {}
+    for sku in p.skus:
+        by_category.setdefault(str(p.products[sku][3]), []).append(sku)
+    names = sorted(by_category)
+
+    def report() -> Argv | None:
+        first, later = rng.sample(names, 2)
+        if first < later:
+            first, later = later, first
+        orders = [
+            f"{rng.choice(by_category[first])}:{rng.randint(1, _small(p))}",
+            f"{rng.choice(by_category[later])}:{rng.randint(1, _small(p))}",
+        ]
+        return ["report", json.dumps(orders), _region(rng)]
+
+    return _many(report) if len(names) > 1 else []
+
+
+def top_count(rng: random.Random, p: Params) -> list[Argv]:
+    def report() -> Argv:
+        orders = [
+            _text([[sku, rng.randint(1, _small(p))]])
+            for sku in rng.sample(p.skus, rng.randint(3, 5))
+        ]
+        return ["report", json.dumps(orders), _region(rng)]
+
+    return _many(report)
+
+
+def average_round(rng: random.Random, p: Params) -> list[Argv]:
+    def report() -> Argv:
+        orders = [_text(_order(rng, p)) for _ in range(rng.randint(2, 3))]
+        return ["report", json.dumps(orders), _region(rng)]
+
+    return _many(report)
+
+
+def arg_order(rng: random.Random, p: Params) -> list[Argv]:
+    return _many(lambda: ["points", str(rng.randint(100, 99999)), str(_spend(rng, p))])
+
+
+def _spend(rng: random.Random, p: Params) -> int:
+    return rng.choice([t[0] for t in p.tiers]) + rng.randint(1, 20000)
+
+
+def stacked(rng: random.Random, p: Params) -> list[Argv]:
+    def points() -> Argv:
+        spend = rng.choice([t[0] for t in p.tiers[1:]]) + rng.randint(1, 20000)
+        return ["points", str(rng.randint(100, 99999)), str(spend)]
+
+    return _many(points)
+
+
+def volume_stack(rng: random.Random, p: Params) -> list[Argv]:
+    def command() -> Argv:
+        sku = rng.choice(p.skus)
+        quantity = p.volume[-1][0] + rng.randint(1, 5)
+        if rng.random() < 0.5:
+            return ["report", json.dumps([f"{sku}:{quantity}"]), _region(rng)]
+        return _quote([[sku, quantity]], _region(rng), _km(rng, p))
+
+    return _many(command)
+
+
+def category_sum(rng: random.Random, p: Params) -> list[Argv]:
+    by_category: dict[str, list[str]] = {}
+    for sku in p.skus:
+        by_category.setdefault(str(p.products[sku][3]), []).append(sku)
+    shared = [skus for skus in by_category.values() if len(skus) > 1]
+
+    def report() -> Argv:
+        first, second = rng.sample(rng.choice(shared), 2)
+        quantity = rng.randint(1, _small(p))
+        orders = [f"{first}:{quantity}", f"{second}:{rng.randint(1, _small(p))}"]
+        if rng.random() < 0.5:
+            orders = [",".join(orders)]
+        return ["report", json.dumps(orders), _region(rng)]
+
+    return _many(report) if shared else []
+
+
 WITNESSES: dict[str, Callable[[random.Random, Params], list[Argv]]] = {
     "half_up": half_up,
     "sign": sign,
@@ -398,6 +585,25 @@ WITNESSES: dict[str, Callable[[random.Random, Params], list[Argv]]] = {
     "ties": ties,
     "report_amount": report_amount,
     "empty": empty,
+    "thousands": thousands,
+    "holiday": holiday,
+    "empty_item": empty_item,
+    "line_weight": line_weight,
+    "packaging": packaging,
+    "tax_base": tax_base,
+    "coupon_total": coupon_total,
+    "balance": balance,
+    "zero_rows": zero_rows,
+    "overpay": overpay,
+    "category_order": category_order,
+    "top_count": top_count,
+    "average_round": average_round,
+    "average_total": average_round,
+    "arg_order": arg_order,
+    "limit_of": balance,
+    "stacked": stacked,
+    "volume_stack": volume_stack,
+    "category_sum": category_sum,
 }
 """Bug id -> candidate command lines (argv after ``python3 -m PACKAGE.cli``) aimed at it.
 ``weeks`` has none: only late fees, a feature the sprint adds, reach it."""
