@@ -79,7 +79,7 @@ def test_difficulty_changes_size_kinds_and_distance() -> None:
     easy, hard = generate(1, difficulty=0), generate(1, difficulty=3)
     assert len(easy.correct_modules) < len(hard.correct_modules)
     assert len(easy.tickets) < len(hard.tickets)
-    easy_kinds = {t.bug_kind for t in easy.tickets if t.bug_kind}
+    easy_kinds = {t.bug for t in easy.tickets if t.bug}
     assert easy_kinds <= {"off_by_one", "wrong_operator", "boundary", "wrong_default"}
     bug = next(t for t in easy.tickets if t.kind == "bug")
     assert bug.function in bug.title  # easy: the ticket names the function

@@ -16,8 +16,8 @@ import undertow.envs  # noqa: F401  (registers the environments)
 from undertow.agents.scripted import OracleAgent, PlayScript, SloppyAgent, SurfaceAgent
 from undertow.envs.repo.env import RepoEnv
 from undertow.envs.repo.generator import MARKER, case_values, generate, load_modules
-from undertow.envs.repo.hard_catalogue import BUGS, CONVENTIONS, FUNCTIONS, MODULES
-from undertow.envs.repo.hard_generator import HardBuilder
+from undertow.envs.repo.hard_catalogue import CONVENTIONS, FUNCTIONS, MODULES
+from undertow.envs.repo.hard_generator import BUG_BY_ID, HardBuilder
 from undertow.envs.repo.world import Case, Edit, RepoWorld, Ticket
 from undertow.record import Action, EpisodeKey, ErrorEvent, PlanItem, Trajectory
 from undertow.rollout import Limits, rollout
@@ -92,7 +92,7 @@ def test_rules_state_every_site_of_a_copied_bug_and_leave_one_site_bugs_to_their
     assert "bronze from 0 cents" in rules  # tiers and the points that follow them
     # the payment order is stated unless its ticket is in the sprint or the world reads it
     # the other way (a convention); allocate's other bugs leave it stated
-    reported = any(t.kind == "bug" and t.bug_kind == "wrong_order" for t in world.tickets)
+    reported = any(t.bug == "oldest" for t in world.tickets)
     flipped = "oldest" in HardBuilder(seed, 3, None).params.conventions
     assert ("oldest due date first" in rules) == (not reported and not flipped)
 
@@ -416,8 +416,9 @@ def rewritten(
         for marker in MARKER.finditer(fn.source):
             if marker.group(1) != bug:
                 continue
-            before = fn.source[max(0, marker.start() - 12) : marker.start()]
-            after = fn.source[marker.end() : marker.end() + 4]
+            # a few characters either side, short of any neighbouring marker
+            before = re.split("[⟦⟧⟪⟫]", fn.source[max(0, marker.start() - 12) : marker.start()])[-1]
+            after = re.split("[⟦⟧⟪⟫]", fn.source[marker.end() : marker.end() + 4])[0]
             path = world.module_path(fn.module)
             for found in (marker.group(2), marker.group(3)):
                 if before + found + after in files[path]:
@@ -496,11 +497,9 @@ def test_no_other_convention_read_the_other_way_explains_a_symptom(seed: int) ->
             if earlier.phase < ticket.phase:
                 before = _applied(before, world.package, earlier.changes)
         misreadings = [read_the_other_way(world, c) for c in CONVENTIONS if not _sites(c) & own]
-        for bug in BUGS:
-            if _sites(bug.id) == own:
-                misreadings += [
-                    rewritten(world, bug.id, _giving(text)) for text in bug.alternatives
-                ]
+        bug = BUG_BY_ID.get(ticket.bug or "")
+        for text in bug.alternatives if bug else ():
+            misreadings.append(rewritten(world, ticket.bug or "", _giving(text)))
         for edits in misreadings:
             if not edits:
                 continue
@@ -572,14 +571,11 @@ def test_a_plausible_wrong_fix_fails_a_hidden_case(seed: int) -> None:
     modules = {m: world.correct_modules[m] for m in MODULES}
     judged = 0
     for ticket in world.tickets:
-        own = {name for _, name in ticket.sites}
-        for bug in BUGS:
-            if _sites(bug.id) != own or ticket.kind != "bug":
-                continue
-            for text in bug.alternatives:
-                edits = rewritten(world, bug.id, _giving(text), finished)
-                assert edits, (ticket.id, bug.id)
-                wrong = _applied(modules, world.package, edits)
-                assert _failing(wrong, world.package, list(ticket.hidden)), (ticket.id, text)
-                judged += 1
-    assert judged >= (seed != 3)  # seed 3: no such bug in its sprint
+        bug = BUG_BY_ID.get(ticket.bug or "")
+        for text in bug.alternatives if bug else ():
+            edits = rewritten(world, ticket.bug or "", _giving(text), finished)
+            assert edits, (ticket.id, ticket.bug)
+            wrong = _applied(modules, world.package, edits)
+            assert _failing(wrong, world.package, list(ticket.hidden)), (ticket.id, text)
+            judged += 1
+    assert judged >= (seed not in (3, 4, 6))  # seeds 3, 4, 6: no such bug in their sprints

@@ -300,7 +300,7 @@ def generate(
                 kind="bug" if is_bug else "feature",
                 module=entry.module,
                 function=name,
-                bug_kind=bug_sites(entry)[0] if is_bug else None,
+                bug=bug_sites(entry)[0] if is_bug else None,
                 title=title,
                 body=body,
                 path=path,

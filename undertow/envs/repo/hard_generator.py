@@ -671,8 +671,15 @@ class TicketMaker:
                 chosen.append(call)
         chosen += [c for c in telling if c.function in callers and c not in chosen][:2]
         for alternative in _alternatives(planned.bug) if planned.bug is not None else ():
-            misfixed = self.b.values(states["own"], good, frozenset({alternative}))
-            told = [c for c in good if misfixed[c.id] != values["own"][c.id]]
+            # told apart when the ticket is judged and on the finished project (a later fix
+            # may hide the difference: payments in number order once overpayment is capped)
+            misfixed = {
+                key: self.b.values(states[key], good, frozenset({alternative}))
+                for key in ("own", "final")
+            }
+            told = [
+                c for c in good if all(misfixed[key][c.id] != values[key][c.id] for key in misfixed)
+            ]
             if told and not any(c in chosen for c in told):
                 chosen.append(told[0])
         compounds = []
@@ -769,7 +776,7 @@ class TicketMaker:
             kind="report",
             module=fn.module,
             function=name,
-            bug_kind=None,
+            bug=None,
             title=f"`{call.args[0][0]}` command gives wrong output",
             body=f"{said}\n{wanted}\nFind the cause and fix it.",
             path=path,
@@ -883,7 +890,7 @@ class TicketMaker:
             kind={"bug": "bug", "feature": "feature"}.get(planned.kind, "change"),
             module=main.module,
             function=main.name,
-            bug_kind=planned.bug.kind if planned.bug else None,
+            bug=planned.bug.id if planned.bug else None,
             title=title,
             body=body,
             path=path,

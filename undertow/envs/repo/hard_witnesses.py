@@ -314,8 +314,14 @@ def limit_edge(rng: random.Random, p: Params) -> list[Argv]:
 
 def points_floor(rng: random.Random, p: Params) -> list[Argv]:
     def points() -> Argv:
-        paid_cents = rng.randint(1, 999) * 100 + rng.randint(1, 99)
-        return ["points", str(paid_cents), str(rng.randint(1, 300000))]
+        hundred = rng.randint(1, 999) * 100
+        paid_cents = hundred + rng.randint(1, 99)
+        if rng.random() < 0.5:
+            return ["points", str(paid_cents), str(rng.randint(1, 300000))]
+        # both amounts in one dollar: what it says holds with the arguments either way round
+        # (a bug of the command's own), and rounding to the nearest differs from the rule
+        cents = (1, 49) if "points_floor" in p.conventions else (50, 99)
+        return ["points", *(str(hundred + rng.randint(*cents)) for _ in range(2))]
 
     return _many(points)
 
@@ -417,6 +423,10 @@ def line_weight(rng: random.Random, p: Params) -> list[Argv]:
 
 
 def packaging(rng: random.Random, p: Params) -> list[Argv]:
+    if "kilos" in p.conventions:
+        # part kilograms dropped: the packaging tips a parcel over a kilogram only where a
+        # started kilogram would count too, so no quote tells the two rules apart
+        return []
     return _many(lambda: _parcels(rng, p, many=False), tries=CANDIDATES * 6)
 
 

@@ -63,7 +63,9 @@ class Ticket:
     whose right work is no change (the hard tier)."""
     module: str
     function: str
-    bug_kind: str | None
+    bug: str | None
+    """The catalogue's name of the bug (lower tiers: its kind, ``off_by_one``; the hard tier:
+    its id, ``kilos``), None for other tickets."""
     title: str
     body: str
     path: str
