@@ -9,6 +9,12 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
+if [[ ",$EXTRAS," == *",local,"* ]]; then
+  # llama.cpp for AVX2, not for this CPU's AVX-512/AMX, whose batch kernels segfault on any
+  # prompt of more than one token (llama-cpp-python 0.3.35-0.3.36); never a cached native wheel
+  CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON" \
+    .venv/bin/python -m pip install --quiet --no-cache-dir "llama-cpp-python[server]==0.3.36"
+fi
 if [ -n "$EXTRAS" ]; then
   .venv/bin/python -m pip install --quiet -e ".[$EXTRAS]"
 else

@@ -36,6 +36,33 @@ def test_missing_weights_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
         local_model.find_weights()
 
 
+# answers the readiness check, then dies as llama.cpp does on a bad CPU kernel
+DYING_SERVER = """
+import http.server, os, signal, sys
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200); self.end_headers(); self.wfile.write(b"{}")
+        self.wfile.flush(); os.kill(os.getpid(), signal.SIGSEGV)
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+"""
+
+
+@needs_local_model
+def test_a_server_that_dies_during_the_run_says_how(monkeypatch: pytest.MonkeyPatch) -> None:
+    server = LocalModelServer()
+    monkeypatch.setattr(
+        server, "command", lambda: [sys.executable, "-c", DYING_SERVER, str(server.port)]
+    )
+    with server:
+        deadline = time.monotonic() + 30
+        while server.running() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert server.died() == (
+            f"the local model server died during the run (signal SIGSEGV); its log: {server.log}"
+        )
+    assert server.died() is None  # stopped: gone on purpose
+
+
 @pytest.mark.slow
 @needs_local_model
 def test_react_agent_plays_an_episode_on_the_local_model(tmp_path: Path) -> None:

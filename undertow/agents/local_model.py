@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -138,6 +139,14 @@ class LocalModelServer:
     def running(self) -> bool:
         """True while the server process runs."""
         return self._process is not None and self._process.poll() is None
+
+    def died(self) -> str | None:
+        """Why the server is gone though it was never stopped (None while it runs): agents
+        meeting a dead server see only connection errors."""
+        if self._process is None or (code := self._process.poll()) is None:
+            return None
+        how = f"signal {signal.Signals(-code).name}" if code < 0 else f"exit code {code}"
+        return f"the local model server died during the run ({how}); its log: {self.log}"
 
     def output_tail(self, characters: int = 1500) -> str:
         """The end of the server's output."""

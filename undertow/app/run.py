@@ -276,6 +276,7 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
         console=console,
     )
     failed = 0
+    local_model: LocalModelServer | None = None
     with contextlib.ExitStack() as cleanup:  # stops the model and the executor, however it ends
         if any(uses_local_model(agent) for agent in suite.agents):
             with console.status("starting the local model (SmolLM2-135M-Instruct, llama.cpp)"):
@@ -308,6 +309,8 @@ def start_run(request: RunRequest, console: Console) -> list[Trajectory]:
                 on_done=done,
                 retry_errored=request.retry_errored,
             )
+        if local_model is not None and (death := local_model.died()):
+            console.print(f"[red]{death}: its episodes errored from then on")
     store.mark_finished()
     trajectories = latest_records(store.trajectories())
     scores = score_views([EpisodeView.from_trajectory(t) for t in trajectories])
