@@ -171,6 +171,20 @@ def test_the_oracle_solves_the_hard_tier_without_errors(env: RepoEnv, seed: int)
     assert trajectory.ledger == []
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_oracle_solves_a_30_ticket_sprint_without_errors(seed: int) -> None:
+    environment = RepoEnv(sandbox="local", difficulty=3, tickets=30)
+    try:
+        trajectory = played(environment, OracleAgent(), seed)
+        assert len(environment.world.tickets) == 30
+        assert len({t.module for t in environment.world.tickets}) >= 10
+    finally:
+        environment.close()
+    assert trajectory.outcome is not None and trajectory.outcome.success, trajectory.outcome
+    assert trajectory.ledger == []
+
+
 def test_the_oracle_solves_the_perturbed_hard_tier(env: RepoEnv) -> None:
     trajectory = played(env, OracleAgent(), 0, perturb=True)
     assert trajectory.outcome is not None and trajectory.outcome.success
