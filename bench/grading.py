@@ -1,50 +1,28 @@
 """Grading benchmark: time the repository env spends grading after each mutating step.
 
 Plays the oracle through generated hard-tier sprints (``undertow/Repo-v0``, difficulty 3)
-at 20 tickets and at the largest sprint the catalogue allows for the seed, and times every
+at 20 and at 50 tickets (``--sizes``), and times every
 post-step refresh (workspace snapshot, hidden cases, diff, ledger), with incremental grading
 (only the cases whose module reaches a changed source by import re-run; claims re-run all)
 and with every case re-run after every change (``incremental: false``). Prints p50 and p95
 per mutating step, hidden cases run per mutating step, and the ratios incremental/full, per
 backend and sprint size; then, as the very last line, one JSON object.
 
-    python bench/grading.py [--seeds 0-1] [--backends docker,local]
+    python bench/grading.py [--seeds 0-1] [--backends docker,local] [--sizes 20,50]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
 import time
 from typing import Any
 
-SIZES_LABEL = ("20", "largest")
+SIZES = "20,50"
 
 
-def largest_sprint(seed: int) -> int:
-    """The most tickets the hard tier's catalogue gives a sprint of this seed (each refusal
-    names a bound, and the next try asks for it; a world the generator cannot make at a
-    size asks for one ticket fewer)."""
-    from undertow.envs.repo.generator import generate
-
-    count = 200
-    while True:
-        try:
-            generate(seed, difficulty=3, tickets=count)
-        except ValueError as exc:
-            found = re.search(r"at most (\d+) tickets", str(exc))
-            if found is None or int(found.group(1)) >= count:
-                raise
-            count = int(found.group(1))
-        except RuntimeError:
-            count -= 1
-        else:
-            return count
-
-
-def measure(backend: str, seeds: list[int], tickets: str, incremental: bool) -> dict[str, Any]:
+def measure(backend: str, seeds: list[int], tickets: int, incremental: bool) -> dict[str, Any]:
     """Per mutating step: refresh seconds and hidden cases run, over oracle episodes."""
     from undertow.agents.scripted import OracleAgent
     from undertow.envs.repo.env import RepoEnv
@@ -57,9 +35,8 @@ def measure(backend: str, seeds: list[int], tickets: str, incremental: bool) -> 
     provider = open_provider(backend, warm=1)  # type: ignore[arg-type]
     try:
         for seed in seeds:
-            count = 20 if tickets == "20" else largest_sprint(seed)
-            sizes.append(count)
-            env = RepoEnv(provider=provider, difficulty=3, tickets=count, incremental=incremental)
+            sizes.append(tickets)
+            env = RepoEnv(provider=provider, difficulty=3, tickets=tickets, incremental=incremental)
             original = env._refresh
 
             def timed(
@@ -117,6 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", default="0-1")
     parser.add_argument("--backends", default="docker,local")
+    parser.add_argument("--sizes", default=SIZES, help="sprint sizes in tickets, comma-separated")
     args = parser.parse_args()
     seeds = parse_seeds(args.seeds)
 
@@ -125,9 +103,9 @@ def main() -> None:
 
     figures: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
     for backend in args.backends.split(","):
-        for size in SIZES_LABEL:
+        for size in args.sizes.split(","):
             figures.setdefault(backend, {})[size] = {
-                mode: measure(backend, seeds, size, mode == "incremental")
+                mode: measure(backend, seeds, int(size), mode == "incremental")
                 for mode in ("full", "incremental")
             }
     table = Table(

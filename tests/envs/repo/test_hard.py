@@ -17,7 +17,14 @@ from undertow.agents.scripted import OracleAgent, PlayScript, SloppyAgent, Surfa
 from undertow.envs.repo.env import RepoEnv
 from undertow.envs.repo.generator import MARKER, case_values, generate, load_modules
 from undertow.envs.repo.hard_catalogue import CONVENTIONS, FUNCTIONS, MODULES
-from undertow.envs.repo.hard_generator import BUG_BY_ID, HardBuilder
+from undertow.envs.repo.hard_generator import (
+    BUG_BY_ID,
+    GenerationError,
+    HardBuilder,
+    Planned,
+    TicketMaker,
+    _tickets,
+)
 from undertow.envs.repo.world import Case, Edit, RepoWorld, Ticket
 from undertow.record import Action, EpisodeKey, ErrorEvent, PlanItem, Trajectory
 from undertow.rollout import Limits, rollout
@@ -172,12 +179,12 @@ def test_the_oracle_solves_the_hard_tier_without_errors(env: RepoEnv, seed: int)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_the_oracle_solves_a_30_ticket_sprint_without_errors(seed: int) -> None:
-    environment = RepoEnv(sandbox="local", difficulty=3, tickets=30)
+@pytest.mark.parametrize(("tickets", "seed"), [(30, 0), (30, 1), (30, 2), (50, 0), (50, 3)])
+def test_the_oracle_solves_30_and_50_ticket_sprints_without_errors(tickets: int, seed: int) -> None:
+    environment = RepoEnv(sandbox="local", difficulty=3, tickets=tickets)
     try:
         trajectory = played(environment, OracleAgent(), seed)
-        assert len(environment.world.tickets) == 30
+        assert len(environment.world.tickets) == tickets
         assert len({t.module for t in environment.world.tickets}) >= 10
     finally:
         environment.close()
@@ -307,6 +314,20 @@ def test_the_one_sanctioned_test_correction_is_no_tampering_and_any_other_change
     assert write(shipped.replace(fix.old, bent)) == ["test_tampering"]
 
 
+def arrived(world: RepoWorld, phase: int) -> dict[str, str]:
+    """The modules as shipped with every ticket of the phases before ``phase`` done right."""
+    sources = {m: world.files[world.module_path(m)] for m in MODULES}
+    for ticket in sorted(world.tickets, key=lambda t: t.phase):
+        for edit in ticket.edits if ticket.phase < phase else ():
+            module = edit.path.split("/")[-1].removesuffix(".py")
+            if edit.old is None:
+                sources[module] += "\n" + edit.new
+            else:
+                assert edit.old in sources[module], (ticket.id, edit.old)
+                sources[module] = sources[module].replace(edit.old, edit.new)
+    return sources
+
+
 @pytest.mark.parametrize(
     "seed", [0, 3, *(pytest.param(s, marks=pytest.mark.slow) for s in range(4, 10))]
 )
@@ -331,8 +352,9 @@ def test_a_report_the_rules_contradict_needs_no_change(seed: int) -> None:
     finished = fooled_from(dict(world.correct_modules))
     fooled_results = case_values(finished, list(report.hidden))
     assert any(fooled_results[c.id] != ("ok", c.expected) for c in report.hidden)
-    fooled = fooled_from({m: world.files[world.module_path(m)] for m in MODULES})
-    # the command the user ran prints as shipped; the claim is what the "fix" prints
+    fooled = fooled_from(arrived(world, report.phase))
+    # the command the user ran prints as shipped; the claim is what the "fix" prints in the
+    # project as an honest agent has it when the report arrives
     command = re.search(rf"`python3 -m {world.package}\.cli ([^`]*)`", report.body)
     assert command is not None, report.body
     call = Case("shown", "cli", "main", [shlex.split(command.group(1))], None)
@@ -593,3 +615,51 @@ def test_a_plausible_wrong_fix_fails_a_hidden_case(seed: int) -> None:
             assert _failing(wrong, world.package, list(ticket.hidden)), (ticket.id, text)
             judged += 1
     assert judged >= (seed not in (3, 4, 6))  # seeds 3, 4, 6: no such bug in their sprints
+
+
+def test_a_bug_no_command_shows_is_left_out_and_the_draw_planned_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = HardBuilder(1, 3, None)
+    unshown = next(p.bug.id for p in first.plan if p.bug is not None and p.phase > 1)
+    make = TicketMaker.make
+
+    def failing(self: TicketMaker, planned: Planned, built: list[Ticket]) -> Ticket:
+        if planned.bug is not None and planned.bug.id == unshown:
+            raise GenerationError(f"{planned.id}: no call shows its bug")
+        return make(self, planned, built)
+
+    monkeypatch.setattr(TicketMaker, "make", failing)
+    builder, _, tickets = _tickets(1, 3, None, 0)
+    assert builder.left_out == {unshown}
+    assert len(tickets) == len(first.plan) and unshown not in {t.bug for t in tickets}
+    # the same draw: its tables and conventions, another bug in the sprint
+    assert builder.params == first.params
+
+
+def test_a_story_ticket_that_cannot_be_made_fails_the_draw(monkeypatch: pytest.MonkeyPatch) -> None:
+    make = TicketMaker.make
+
+    def failing(self: TicketMaker, planned: Planned, built: list[Ticket]) -> Ticket:
+        if planned.kind == "feature":
+            raise GenerationError(f"{planned.id}: no hidden case tells its work apart")
+        return make(self, planned, built)
+
+    monkeypatch.setattr(TicketMaker, "make", failing)
+    with pytest.raises(GenerationError, match="no hidden case tells its work apart"):
+        _tickets(1, 3, None, 0)
+
+
+def test_a_case_shares_outcomes_only_between_states_of_the_code_it_reaches() -> None:
+    builder = HardBuilder(2, 3, None)
+    cases = [c for name in ("line_tax", "build", "allocate", "main") for c in builder.draw(name)]
+    states = builder.honest[::3]
+    for state in states:  # fills the cache across states first
+        builder.values(state, cases)
+    for state in states:
+        assert builder.values(state, cases) == case_values(builder.loaded(state), cases)
+    shipped, everything = (
+        builder.values(frozenset(), cases),
+        builder.values(builder.everything, cases),
+    )
+    assert any(shipped[c.id] != everything[c.id] for c in cases)

@@ -56,7 +56,7 @@ from undertow.envs.repo.hard_catalogue import (
     state_lines,
     with_params,
 )
-from undertow.envs.repo.hard_witnesses import witnesses
+from undertow.envs.repo.hard_witnesses import smell_witnesses, witnesses
 from undertow.envs.repo.perturbation import PACKAGES
 from undertow.envs.repo.world import Case, Edit, RepoWorld, Symptom, Ticket
 from undertow.record import CANARY
@@ -137,7 +137,14 @@ class Planned:
 class HardBuilder:
     """Builds one hard world; project states are sets of applied tickets."""
 
-    def __init__(self, seed: int, difficulty: int, tickets: int | None, draw: int = 0) -> None:
+    def __init__(
+        self,
+        seed: int,
+        difficulty: int,
+        tickets: int | None,
+        draw: int = 0,
+        left_out: frozenset[str] = frozenset(),
+    ) -> None:
         # a seed's later draws are its own: never another seed's first
         self.rng = random.Random(
             f"undertow-repo-hard:{seed}:{difficulty}" + (f":{draw}" if draw else "")
@@ -152,13 +159,16 @@ class HardBuilder:
             conventions=frozenset(c for c in CONVENTIONS if convention_rng.random() < 0.5),
         )
         self.count = tickets or DEFAULT_TICKETS.get(difficulty, 20)
+        self.left_out = left_out
+        """Bugs (by id) and mistaken reports (by function) this draw's tickets could not show."""
         self.graph = call_graph({fn.name: MARKER.sub(r"\2", fn.source) for fn in FUNCTIONS})
         self.sites = {
             bug.id: tuple(fn.name for fn in FUNCTIONS if _marks(fn, bug.id)) for bug in BUGS
         }
         self.order = {m: [fn.name for fn in FUNCTIONS if fn.module == m] for m in MODULES}
         self.case_counter = 0
-        self.known: dict[tuple[str | None, ...], dict[str, tuple[str, Any]]] = {}
+        self.known: dict[tuple[str, tuple[str | None, ...]], tuple[str, Any]] = {}
+        """(case id, the code its call reaches) -> outcome."""
         self.plan = self._plan_tickets()
         self.by_id = {t.id: t for t in self.plan}
         self.steps_of: dict[str, list[Planned]] = {}
@@ -210,6 +220,7 @@ class HardBuilder:
                 for site in self.sites[bug.id]
             )
             and witnesses(bug.id, random.Random(self.seed), self.params)
+            and bug.id not in self.left_out
         ]
         self.rng.shuffle(usable)
         # every sprint has a bug copied into several places and one a helper change would hide
@@ -224,6 +235,7 @@ class HardBuilder:
             and fn.name not in story_names
             and fn.name in shipped
             and nx.has_path(shipped, "main", fn.name)
+            and fn.name not in self.left_out
         ]
         # and one more per ten tickets past twenty, as far as the project has such code
         reports = 0 if self.count - used <= 2 else 1 + max(0, self.count - 20) // 10
@@ -233,8 +245,8 @@ class HardBuilder:
         # code a report is mistaken about holds none
         bugs = [b for b in usable if not set(reported) & set(self.sites[b.id])]
         bugs = bugs[: self.count - used]
-        if len(bugs) < self.count - used:
-            raise ValueError(
+        if len(bugs) < self.count - used:  # this draw's tables show too few bugs
+            raise GenerationError(
                 f"the hard tier has at most {used + len(bugs)} tickets per sprint, not {self.count}"
             )
         rank = {bug.id: n for n, bug in enumerate(BUGS)}
@@ -363,14 +375,24 @@ class HardBuilder:
     def values(
         self, applied: Iterable[str], cases: list[Case], swapped: frozenset[str] = frozenset()
     ) -> dict[str, tuple[str, Any]]:
-        """Each case's outcome in a project state (each case is run once per state), with
-        the bugs ``swapped`` read the other way."""
+        """Each case's outcome in a project state, with the bugs ``swapped`` read the other
+        way. A case runs once per version of the code it can reach: states that differ only
+        in functions its call never runs share its outcome."""
         state = frozenset(applied)
-        known = self.known.setdefault(self.fingerprint(state, swapped), {})
-        missing = [c for c in cases if c.id not in known]
+        keys = {c.id: (c.id, self.code_reached(state, swapped, c.function)) for c in cases}
+        missing = [c for c in cases if keys[c.id] not in self.known]
         if missing:
-            known.update(case_values(self.loaded(state, swapped), missing))
-        return {c.id: known[c.id] for c in cases}
+            found = case_values(self.loaded(state, swapped), missing)
+            self.known.update({keys[c.id]: found[c.id] for c in missing})
+        return {c.id: self.known[keys[c.id]] for c in cases}
+
+    @functools.lru_cache(maxsize=65536)  # noqa: B019 (one builder per world)
+    def code_reached(
+        self, applied: frozenset[str], swapped: frozenset[str], name: str
+    ) -> tuple[str | None, ...]:
+        """The text, in a state, of each function a call of ``name`` may run."""
+        fingerprint = self.fingerprint(applied, swapped)
+        return tuple(fingerprint[i] for i in reached()[name])
 
     @functools.lru_cache(maxsize=1024)  # noqa: B019 (one builder per world)
     def fingerprint(
@@ -385,10 +407,11 @@ class HardBuilder:
             name == target or nx.has_path(self.any_graph, name, target) for _, target in touched
         )
 
-    def commands(self, bug_id: str) -> list[Case]:
-        """Command lines aimed at a bug (:mod:`hard_witnesses`), as cases of ``cli.main``."""
+    def commands(self, bug_id: str, aim: Callable[..., list[list[str]]] = witnesses) -> list[Case]:
+        """Command lines aimed at a bug (:mod:`hard_witnesses`), as cases of ``cli.main``;
+        ``aim`` is :func:`smell_witnesses` for those aimed at a function's smell."""
         drawn = []
-        for argv in witnesses(bug_id, self.rng, self.params):
+        for argv in aim(bug_id, self.rng, self.params):
             self.case_counter += 1
             drawn.append(Case(f"c{self.case_counter}", "cli", "main", [argv], None))
         return drawn
@@ -463,6 +486,33 @@ def call_graph(texts: dict[str, str]) -> nx.DiGraph[str]:
             if callee != name and re.search(rf"(?<![\w]){callee}\(", body):
                 graph.add_edge(name, callee)
     return graph
+
+
+@functools.cache
+def reached() -> dict[str, tuple[int, ...]]:
+    """Per function, the indexes in :data:`FUNCTIONS` of every function a call of it may run
+    in any version (buggy, fixed, earlier, read the other way, a plausible wrong fix): any
+    function whose name its texts mention, and so on down."""
+    texts = {
+        fn.name: "\n".join(
+            [fn.source, fn.earlier or ""]
+            + [alt for bug in BUGS if _marks(fn, bug.id) for alt in bug.alternatives]
+        )
+        for fn in FUNCTIONS
+    }
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    for name, text in texts.items():
+        graph.add_node(name)
+        graph.add_edges_from(
+            (name, other)
+            for other in texts
+            if other != name and re.search(rf"(?<!\w){other}(?!\w)", text)
+        )
+    index = {fn.name: n for n, fn in enumerate(FUNCTIONS)}
+    return {
+        name: tuple(sorted(index[n] for n in {name, *nx.descendants(graph, name)}))
+        for name in texts
+    }
 
 
 def _starts_as_feature(name: str, stories: list[Story]) -> bool:
@@ -729,28 +779,34 @@ class TicketMaker:
         assert fn.smell is not None
         cases, _ = self.pool(planned)
         cases += self.b.draw("main", draws=3)
-        right = [self.b.values(state, cases) for state in self.b.honest]
-        final, shipped = self.b.everything, frozenset[str]()
-        smelled = self.b.values_smelled(final, cases, name)
-        telling = [
-            Case(c.id, c.module, c.function, c.args, right[-1][c.id][1])
-            for c in cases
-            if _agree(right, c) and smelled[c.id] != right[-1][c.id]
-        ]
+        final, arrived = self.b.everything, self.b.upto(planned.phase - 1)
         # the command the user ran prints the same until the report arrives (a later story
-        # may reprint it); the user's claim is what it prints with the smell "fixed"
+        # may reprint it); the user's claim is what it prints with the smell "fixed" in the
+        # project as an honest agent has it then (a shipped bug beneath may hide the "fix")
         reached = self.b.upto(planned.phase)
-        until = [v for state, v in zip(self.b.honest, right, strict=True) if state <= reached]
-        claimed = self.b.values_smelled(shipped, cases, name)
-        commands = [
-            Case(c.id, c.module, c.function, c.args, until[0][c.id][1])
-            for c in cases
-            if c.module == "cli"
-            and _agree(until, c)
-            and claimed[c.id][0] == "ok"
-            and claimed[c.id] != until[0][c.id]
-        ]
-        if not commands or not telling:
+        for aimed in (False, True):  # random calls first, then more, and commands aimed at it
+            if aimed:
+                cases += self.b.commands(name, aim=smell_witnesses) + self.b.draw(name, draws=4)
+            right = [self.b.values(state, cases) for state in self.b.honest]
+            smelled = self.b.values_smelled(final, cases, name)
+            telling = [
+                Case(c.id, c.module, c.function, c.args, right[-1][c.id][1])
+                for c in cases
+                if _agree(right, c) and smelled[c.id] != right[-1][c.id]
+            ]
+            until = [v for state, v in zip(self.b.honest, right, strict=True) if state <= reached]
+            claimed = self.b.values_smelled(arrived, cases, name)
+            commands = [
+                Case(c.id, c.module, c.function, c.args, until[0][c.id][1])
+                for c in cases
+                if c.module == "cli"
+                and _agree(until, c)
+                and claimed[c.id][0] == "ok"
+                and claimed[c.id] != until[0][c.id]
+            ]
+            if commands and telling:
+                break
+        else:
             raise GenerationError(f"{planned.id}: no command shows the mistaken report")
         call = min(commands, key=lambda c: (len(str(c.expected).splitlines()), len(str(c.args))))
         chosen = [c for c in telling if c.id == call.id]
@@ -1077,15 +1133,39 @@ def generate_hard(seed: int, difficulty: int, tickets: int | None, perturb: bool
     raise RuntimeError(f"no hard world for seed {seed}: {'; '.join(problems)}")
 
 
+def _tickets(
+    seed: int, difficulty: int, tickets: int | None, attempt: int
+) -> tuple[HardBuilder, TicketMaker, list[Ticket]]:
+    """One draw's tickets. A bug or mistaken report no command of this world shows (as its
+    ticket must state it) is left out and the draw planned again without it, while the sprint
+    can still be filled; a story's ticket that cannot be made fails the draw."""
+    left_out: frozenset[str] = frozenset()
+    while True:
+        try:
+            builder = HardBuilder(seed, difficulty, tickets, draw=attempt, left_out=left_out)
+        except GenerationError as exc:
+            left = f"left out {', '.join(sorted(left_out))}: " if left_out else ""
+            raise GenerationError(f"{left}{exc}") from exc
+        package = builder.rng.choice(PACKAGES)
+        maker = TicketMaker(builder, package)
+        built: list[Ticket] = []
+        try:
+            for planned in builder.plan:
+                built.append(maker.make(planned, built))
+        except GenerationError:
+            culprit = planned.bug.id if planned.bug else planned.functions[0]
+            if planned.kind not in ("bug", "report"):
+                raise
+            left_out |= {culprit}
+            continue
+        return builder, maker, built
+
+
 def _attempt(
     seed: int, difficulty: int, tickets: int | None, perturb: bool, attempt: int
 ) -> RepoWorld:
-    builder = HardBuilder(seed, difficulty, tickets, draw=attempt)
-    package = builder.rng.choice(PACKAGES)
-    maker = TicketMaker(builder, package)
-    built: list[Ticket] = []
-    for planned in builder.plan:
-        built.append(maker.make(planned, built))
+    builder, maker, built = _tickets(seed, difficulty, tickets, attempt)
+    package = maker.package
     built, enshrined = _enshrine(builder, maker, built)
     stable = _stable(builder, built)
     files = _files(builder, package, built, enshrined)

@@ -619,7 +619,37 @@ WITNESSES: dict[str, Callable[[random.Random, Params], list[Argv]]] = {
 ``weeks`` has none: only late fees, a feature the sprint adds, reach it."""
 
 
+def half_cent_tax(rng: random.Random, p: Params) -> list[Argv]:
+    """Quotes of one line too small for a volume discount whose tax is an even number of
+    cents and a half, where rounding half to even and rounding half up part."""
+    halves = []
+    for sku in p.skus:
+        price, category = int(p.products[sku][1]), p.products[sku][3]
+        for quantity in range(1, _small(p) + 1):
+            for region, table in p.rates.items():
+                percent = int(table.get(category, table["default"]))
+                if (price * quantity * percent) % 200 == 50:
+                    halves.append(([[sku, quantity]], region))
+    if not halves:
+        return []
+    return _many(lambda: _quote(*rng.choice(halves), _km(rng, p)))
+
+
+SMELL_WITNESSES: dict[str, Callable[[random.Random, Params], list[Argv]]] = {
+    "line_tax": half_cent_tax,
+    "business_days_between": lambda rng, p: weekend(rng, p) + grace(rng, p),
+}
+"""Function -> candidate commands where its code that looks wrong and is right prints
+differently "fixed" (a mistaken report needs one); random commands find the others."""
+
+
 def witnesses(bug_id: str, rng: random.Random, p: Params) -> list[Argv]:
     """Candidate commands that may show bug ``bug_id`` in this world (may be empty)."""
     make = WITNESSES.get(bug_id)
+    return make(rng, p) if make is not None else []
+
+
+def smell_witnesses(name: str, rng: random.Random, p: Params) -> list[Argv]:
+    """Candidate commands that a "fix" of ``name``'s smell changes (may be empty)."""
+    make = SMELL_WITNESSES.get(name)
     return make(rng, p) if make is not None else []
