@@ -16,6 +16,7 @@ import itertools
 import json
 import random
 from collections.abc import Callable
+from typing import Any
 
 from undertow.envs.repo.hard_catalogue import Params
 
@@ -488,10 +489,16 @@ def overpay(rng: random.Random, p: Params) -> list[Argv]:
     return _many(pay)
 
 
-def category_order(rng: random.Random, p: Params) -> list[Argv]:
+def _by_category(p: Params) -> dict[str, list[str]]:
+    """Category -> its SKUs, in the catalogue's order."""
     by_category: dict[str, list[str]] = {}
     for sku in p.skus:
         by_category.setdefault(str(p.products[sku][3]), []).append(sku)
+    return by_category
+
+
+def category_order(rng: random.Random, p: Params) -> list[Argv]:
+    by_category = _by_category(p)
     names = sorted(by_category)
 
     def report() -> Argv | None:
@@ -527,16 +534,17 @@ def average_round(rng: random.Random, p: Params) -> list[Argv]:
 
 
 def arg_order(rng: random.Random, p: Params) -> list[Argv]:
-    return _many(lambda: ["points", str(rng.randint(100, 99999)), str(_spend(rng, p))])
+    return _many(lambda: ["points", str(rng.randint(100, 99999)), str(_inside(rng, p.tiers))])
 
 
-def _spend(rng: random.Random, p: Params) -> int:
-    return rng.choice([t[0] for t in p.tiers]) + rng.randint(1, 20000)
+def _inside(rng: random.Random, tiers: list[list[Any]]) -> int:
+    """A spend well inside one of ``tiers`` (past its minimum, short of an edge)."""
+    return int(rng.choice([t[0] for t in tiers])) + rng.randint(1, 20000)
 
 
 def stacked(rng: random.Random, p: Params) -> list[Argv]:
     def points() -> Argv:
-        spend = rng.choice([t[0] for t in p.tiers[1:]]) + rng.randint(1, 20000)
+        spend = _inside(rng, p.tiers[1:])
         return ["points", str(rng.randint(100, 99999)), str(spend)]
 
     return _many(points)
@@ -554,10 +562,7 @@ def volume_stack(rng: random.Random, p: Params) -> list[Argv]:
 
 
 def category_sum(rng: random.Random, p: Params) -> list[Argv]:
-    by_category: dict[str, list[str]] = {}
-    for sku in p.skus:
-        by_category.setdefault(str(p.products[sku][3]), []).append(sku)
-    shared = [skus for skus in by_category.values() if len(skus) > 1]
+    shared = [skus for skus in _by_category(p).values() if len(skus) > 1]
 
     def report() -> Argv:
         first, second = rng.sample(rng.choice(shared), 2)
