@@ -14,7 +14,7 @@ import pytest
 
 import undertow.envs  # noqa: F401  (registers the environments)
 from undertow.agents.scripted import OracleAgent, PlayScript, SloppyAgent, SurfaceAgent
-from undertow.envs.repo.env import RepoEnv
+from undertow.envs.repo.env import RepoEnv, RepoOptions
 from undertow.envs.repo.generator import MARKER, case_values, generate, load_modules
 from undertow.envs.repo.hard_catalogue import CONVENTIONS, FUNCTIONS, MODULES
 from undertow.envs.repo.hard_generator import (
@@ -663,3 +663,10 @@ def test_a_case_shares_outcomes_only_between_states_of_the_code_it_reaches() -> 
         builder.values(builder.everything, cases),
     )
     assert any(shipped[c.id] != everything[c.id] for c in cases)
+
+
+def test_a_sprint_longer_than_the_catalogue_is_refused_before_the_run() -> None:
+    with pytest.raises(ValueError, match=r"at most 52 tickets per sprint, not 60"):
+        RepoOptions(difficulty=3, tickets=60)
+    assert RepoOptions(difficulty=3, tickets=50).tickets == 50
+    assert RepoOptions(difficulty=1, tickets=60).tickets == 60  # the lower tiers have no bound

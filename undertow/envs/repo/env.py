@@ -16,7 +16,7 @@ import hashlib
 import json
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from undertow.envs.repo.generator import generate
 from undertow.envs.repo.grader import CaseGrader, Results
@@ -44,6 +44,17 @@ class RepoOptions(SprintOptions):
     incremental: bool = True
     """After a step, re-run only the hidden cases whose module reaches a changed source by
     import (claims and the end re-run all); False: every case after every change."""
+
+    @model_validator(mode="after")
+    def _fits_the_catalogue(self) -> RepoOptions:
+        from undertow.envs.repo.hard_generator import MOST_TICKETS
+
+        if self.difficulty >= 3 and self.tickets is not None and self.tickets > MOST_TICKETS:
+            raise ValueError(
+                f"tickets: the hard tier (difficulty 3-4) holds at most {MOST_TICKETS} tickets "
+                f"per sprint, not {self.tickets} (sprints of up to about 50 generate)"
+            )
+        return self
 
 
 class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):

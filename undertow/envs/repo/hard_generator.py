@@ -62,6 +62,8 @@ from undertow.envs.repo.world import Case, Edit, RepoWorld, Symptom, Ticket
 from undertow.record import CANARY
 
 DEFAULT_TICKETS = {3: 20, 4: 30}
+MOST_TICKETS = sum(len(story.steps) for story in STORIES) + len(BUGS)
+"""The catalogue's bound on a sprint; a world's tables show fewer bugs (about 50 fit)."""
 TICKETS_PER_PHASE = 5
 HIDDEN_CASES = 8
 SYMPTOM_ROUNDS = 6
@@ -192,11 +194,9 @@ class HardBuilder:
     # ---- the sprint's shape -----------------------------------------------------------------
 
     def _plan_tickets(self) -> list[Planned]:
-        story_tickets = sum(len(s.steps) for s in STORIES)
-        available = story_tickets + len(BUGS)
-        if self.count > available:
+        if self.count > MOST_TICKETS:
             raise ValueError(
-                f"the hard tier has at most {available} tickets per sprint, not {self.count}"
+                f"the hard tier has at most {MOST_TICKETS} tickets per sprint, not {self.count}"
             )
         stories: list[Story] = []
         for story in STORIES:  # in the catalogue's order, as many as the sprint holds
