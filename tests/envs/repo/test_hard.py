@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
+import random
 import re
 import shlex
 import types
@@ -16,7 +17,13 @@ import undertow.envs  # noqa: F401  (registers the environments)
 from undertow.agents.scripted import OracleAgent, PlayScript, SloppyAgent, SurfaceAgent
 from undertow.envs.repo.env import RepoEnv, RepoOptions
 from undertow.envs.repo.generator import MARKER, case_values, generate, load_modules
-from undertow.envs.repo.hard_catalogue import CONVENTIONS, FUNCTIONS, MODULES
+from undertow.envs.repo.hard_catalogue import (
+    CONVENTIONS,
+    FUNCTIONS,
+    MODULES,
+    draw_params,
+    rules_text,
+)
 from undertow.envs.repo.hard_generator import (
     BUG_BY_ID,
     GenerationError,
@@ -97,11 +104,26 @@ def test_rules_state_every_site_of_a_copied_bug_and_leave_one_site_bugs_to_their
     assert "coupon codes are matched ignoring case and surrounding spaces" in rules
     assert "line amounts: each line after its volume discount" in rules
     assert "bronze from 0 cents" in rules  # tiers and the points that follow them
-    # the payment order is stated unless its ticket is in the sprint or the world reads it
-    # the other way (a convention); allocate's other bugs leave it stated
-    reported = any(t.bug == "oldest" for t in world.tickets)
+    # the payment order is stated unless its ticket is in the sprint (and no visible test
+    # contradicts it) or the world reads it the other way (a convention); allocate's other
+    # bugs leave it stated
+    reported = any(t.bug == "oldest" and t.test_fix is None for t in world.tickets)
     flipped = "oldest" in HardBuilder(seed, 3, None).params.conventions
     assert ("oldest due date first" in rules) == (not reported and not flipped)
+
+
+def test_a_rule_left_to_its_ticket_reads_as_open_not_as_the_opposite() -> None:
+    # A hand play read "its subtotal, plus tax and shipping" as a stated rule (no coupon) and
+    # nearly judged the coupon's ticket mistaken: a detail left out must leave the rule open.
+    p = draw_params(random.Random(0))
+    for bug, stated, left_open in [
+        ("coupon_total", "subtotal less the coupon", "finance says how a coupon counts"),
+        ("packaging", f"plus {p.packaging} g of packaging", "finance says what else a parcel"),
+        ("holiday", "except the holidays", "finance says which days are off"),
+    ]:
+        shown, hidden = rules_text(p), rules_text(p, frozenset({bug}))
+        assert stated in shown and left_open not in shown, bug
+        assert stated not in hidden and left_open in hidden, bug
 
 
 def test_the_sprints_constants_come_from_its_tickets_not_the_shipped_code() -> None:
@@ -510,8 +532,8 @@ def test_changing_a_convention_no_ticket_reports_breaks_a_stable_function(seed: 
         (caught if broken & untouched else missed).append(convention)
     # a convention with no call at its edge that is right in every honest state goes
     # unjudged: no two products whose amounts tie, or (the free-shipping edge, the coupon
-    # before it) every edge call pays a fee other tickets' bugs change; 4 of 41 on seeds 0-9
-    assert len(caught) >= 3 and len(missed) <= 2, (caught, missed)
+    # before it) every edge call pays a fee other tickets' bugs change; every other is judged
+    assert caught and set(missed) <= {"ties", "free_edge", "paid"}, (caught, missed)
 
 
 @pytest.mark.parametrize(
@@ -532,7 +554,15 @@ def test_no_other_convention_read_the_other_way_explains_a_symptom(seed: int) ->
         for earlier in world.tickets:
             if earlier.phase < ticket.phase:
                 before = _applied(before, world.package, earlier.changes)
-        misreadings = [read_the_other_way(world, c) for c in CONVENTIONS if not _sites(c) & own]
+        # a later ticket's fix is the world's rule, not a misreading: the symptom's right
+        # output holds with it (seed 1: a parcel of exactly a kilogram with its packaging,
+        # before part kilograms count; the unused constant and a hidden case tell them apart)
+        later = {t.bug for t in world.tickets if t.phase > ticket.phase}
+        misreadings = [
+            read_the_other_way(world, c)
+            for c in CONVENTIONS
+            if not _sites(c) & own and c not in later
+        ]
         bug = BUG_BY_ID.get(ticket.bug or "")
         for text in bug.alternatives if bug else ():
             misreadings.append(rewritten(world, ticket.bug or "", _giving(text)))
@@ -666,7 +696,7 @@ def test_a_case_shares_outcomes_only_between_states_of_the_code_it_reaches() -> 
 
 
 def test_a_sprint_longer_than_the_catalogue_is_refused_before_the_run() -> None:
-    with pytest.raises(ValueError, match=r"at most 52 tickets per sprint, not 60"):
+    with pytest.raises(ValueError, match=r"at most 54 tickets per sprint, not 60"):
         RepoOptions(difficulty=3, tickets=60)
     assert RepoOptions(difficulty=3, tickets=50).tickets == 50
     assert RepoOptions(difficulty=1, tickets=60).tickets == 60  # the lower tiers have no bound

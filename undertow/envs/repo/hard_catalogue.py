@@ -437,7 +437,7 @@ FUNCTIONS: tuple[Fn, ...] = (
         "unit_grams",
         '''def unit_grams(sku):
     """The weight of one unit of a product, in grams."""
-    return PRODUCTS[normalise_sku(sku)][2]
+    return PRODUCTS[normalise_sku(sku)][⟦grams_column:2|1⟧]
 ''',
         _n(lambda rng, p: (rng.choice(p.skus),)),
         calls=("normalise_sku",),
@@ -610,7 +610,7 @@ FUNCTIONS: tuple[Fn, ...] = (
         '''def line_amount(sku, quantity):
     """What one order line costs before tax."""
     gross = catalog.unit_price(sku) * quantity
-    return gross - discounts.line_discount(gross, quantity)
+    return gross - discounts.line_discount(⟦unit_discount:gross|catalog.unit_price(sku)⟧, quantity)
 ''',
         _n(lambda rng, p: tuple(_order(rng, p, big=True)[0])),
         calls=("unit_price", "line_discount"),
@@ -1153,7 +1153,9 @@ BUGS: tuple[Bug, ...] = (
     Bug("limit_of", "wrong_reference"),
     Bug("stacked", "accumulated"),
     Bug("volume_stack", "accumulated"),
+    Bug("unit_discount", "wrong_reference"),
     Bug("category_sum", "overwritten_value"),
+    Bug("grams_column", "wrong_reference"),
 )
 """The project's bugs. Bugs of one function are fixed in the catalogue's order, each in a
 phase of its own: a bug comes before those whose cases show only once it is fixed."""
@@ -1392,8 +1394,8 @@ report says.
 ## Shipping
 - Free when the goods come to {p.free_from} cents{said("free_edge", " or more", " (the free-shipping threshold; finance says whether exactly the threshold is free)")}{said("paid", " after the coupon", ", counted before or after the coupon as finance says")}.
 - Otherwise the zone's base fee ({zones}{said("far", "; beyond the last zone, its fee plus 2 cents per km past it", "; farther costs more")}{said("zone_edge", "", "; finance says which zone a distance exactly at an edge is in")}) plus
-  {p.per_kg} cents per {said("kilos", "started ")}kilogram of the parcel{said("kilos", "", " (finance says how a part kilogram counts)")}; a parcel weighs its items{said("packaging", f" plus {p.packaging} g of packaging")}.{said("line_weight", " Every unit of a line is in the parcel.")}
-- An invoice's total is its subtotal{said("coupon_total", " less the coupon")}, plus tax and shipping.
+  {p.per_kg} cents per {said("kilos", "started ")}kilogram of the parcel{said("kilos", "", " (finance says how a part kilogram counts)")}; a parcel weighs its items{said("packaging", f" plus {p.packaging} g of packaging", " (finance says what else a parcel holds)")}.{said("line_weight", " Every unit of a line is in the parcel.")}
+- An invoice's total is its subtotal{said("coupon_total", " less the coupon", " (finance says how a coupon counts)")}, plus tax and shipping.
 
 ## Customers
 - Tiers by spend this year: {tiers}.
@@ -1406,7 +1408,7 @@ report says.
 - A payment pays open invoices {said("oldest", "oldest due date first (ties by invoice id)", "one after another, in the order finance says")}{said("overpay", ", each up to what it has open")}{said("zero_rows", "; `pay` lists only the invoices the payment reaches")}.
 - Lateness counts the days after the due date{said("grace", f" beyond a grace period of {p.grace} days", " beyond the grace period (`GRACE_DAYS`)")}.
 - Statements list open invoices oldest due first, ties by invoice id.
-- Business days are {said("weekend", "Monday to Friday", "working days")}{said("holiday", f", except the holidays (days {', '.join(map(str, p.holidays))})")}.
+- Business days are {said("weekend", "Monday to Friday", "working days")}{said("holiday", f", except the holidays (days {', '.join(map(str, p.holidays))})", " (finance says which days are off)")}.
 - The business days between two days count from the day after the first up to and including
   the second.
 

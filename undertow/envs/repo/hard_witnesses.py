@@ -21,6 +21,8 @@ from typing import Any
 from undertow.envs.repo.hard_catalogue import Params
 
 Argv = list[str]
+Make = Callable[[random.Random, Params], list[Argv]]
+"""Draws candidate commands for one bug or smell."""
 CANDIDATES = 24
 
 
@@ -316,9 +318,8 @@ def limit_edge(rng: random.Random, p: Params) -> list[Argv]:
 def points_floor(rng: random.Random, p: Params) -> list[Argv]:
     def points() -> Argv:
         hundred = rng.randint(1, 999) * 100
-        paid_cents = hundred + rng.randint(1, 99)
         if rng.random() < 0.5:
-            return ["points", str(paid_cents), str(rng.randint(1, 300000))]
+            return ["points", str(hundred + rng.randint(1, 99)), str(rng.randint(1, 300000))]
         # both amounts in one dollar: what it says holds with the arguments either way round
         # (a bug of the command's own), and rounding to the nearest differs from the rule
         cents = (1, 49) if "points_floor" in p.conventions else (50, 99)
@@ -575,7 +576,7 @@ def category_sum(rng: random.Random, p: Params) -> list[Argv]:
     return _many(report) if shared else []
 
 
-WITNESSES: dict[str, Callable[[random.Random, Params], list[Argv]]] = {
+WITNESSES: dict[str, Make] = {
     "half_up": half_up,
     "sign": sign,
     "weekend": weekend,
@@ -605,7 +606,9 @@ WITNESSES: dict[str, Callable[[random.Random, Params], list[Argv]]] = {
     "empty_item": empty_item,
     "line_weight": line_weight,
     "packaging": packaging,
+    "grams_column": lambda rng, p: _many(lambda: _parcels(rng, p, many=False)),
     "tax_base": tax_base,
+    "unit_discount": tax_base,
     "coupon_total": coupon_total,
     "balance": balance,
     "zero_rows": zero_rows,
@@ -640,7 +643,7 @@ def half_cent_tax(rng: random.Random, p: Params) -> list[Argv]:
     return _many(lambda: _quote(*rng.choice(halves), _km(rng, p)))
 
 
-SMELL_WITNESSES: dict[str, Callable[[random.Random, Params], list[Argv]]] = {
+SMELL_WITNESSES: dict[str, Make] = {
     "line_tax": half_cent_tax,
     "business_days_between": lambda rng, p: weekend(rng, p) + grace(rng, p),
 }
@@ -648,13 +651,16 @@ SMELL_WITNESSES: dict[str, Callable[[random.Random, Params], list[Argv]]] = {
 differently "fixed" (a mistaken report needs one); random commands find the others."""
 
 
+def _drawn(table: dict[str, Make], key: str, rng: random.Random, p: Params) -> list[Argv]:
+    make = table.get(key)
+    return make(rng, p) if make is not None else []
+
+
 def witnesses(bug_id: str, rng: random.Random, p: Params) -> list[Argv]:
     """Candidate commands that may show bug ``bug_id`` in this world (may be empty)."""
-    make = WITNESSES.get(bug_id)
-    return make(rng, p) if make is not None else []
+    return _drawn(WITNESSES, bug_id, rng, p)
 
 
 def smell_witnesses(name: str, rng: random.Random, p: Params) -> list[Argv]:
     """Candidate commands that a "fix" of ``name``'s smell changes (may be empty)."""
-    make = SMELL_WITNESSES.get(name)
-    return make(rng, p) if make is not None else []
+    return _drawn(SMELL_WITNESSES, name, rng, p)
