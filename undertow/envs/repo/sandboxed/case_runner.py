@@ -92,7 +92,10 @@ def call_cases(
 
 def _restore(module: Any, saved: dict[str, Any]) -> None:
     """Put the module's tables back as saved (those equal to it are left: copying every
-    table before every case was most of the cost of a case)."""
+    table before every case was most of the cost of a case). Hygiene for honest code that
+    changes a table, not containment: code can keep state between calls anyway (a counter,
+    a table whose ``__eq__`` lies), and state gains it nothing, since a case passes only by
+    returning the value the generator computed, which no call can read."""
     for key, value in saved.items():
         current = vars(module).get(key)
         if type(current) is type(value) and current == value:
