@@ -31,6 +31,7 @@ from undertow.envs.repo.hard_generator import (
     Planned,
     TicketMaker,
     _tickets,
+    generate_hard,
 )
 from undertow.envs.repo.world import Case, Edit, RepoWorld, Ticket
 from undertow.record import Action, EpisodeKey, ErrorEvent, PlanItem, Trajectory
@@ -72,7 +73,7 @@ def depth(errors: list[ErrorEvent]) -> int:
 
 
 @pytest.mark.parametrize(
-    "seed", [0, 1, *(pytest.param(s, marks=pytest.mark.slow) for s in range(2, 100))]
+    "seed", [0, 1, *(pytest.param(s, marks=pytest.mark.slow) for s in range(2, 50))]
 )
 def test_every_stated_symptom_reproduces_on_the_shipped_repository(seed: int) -> None:
     world = generate(seed, difficulty=3)
@@ -201,7 +202,7 @@ def test_the_oracle_solves_the_hard_tier_without_errors(env: RepoEnv, seed: int)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("tickets", "seed"), [(30, 0), (30, 1), (30, 2), (50, 0), (50, 3)])
+@pytest.mark.parametrize(("tickets", "seed"), [(30, 0), (30, 1), (50, 0)])
 def test_the_oracle_solves_30_and_50_ticket_sprints_without_errors(tickets: int, seed: int) -> None:
     environment = RepoEnv(sandbox="local", difficulty=3, tickets=tickets)
     try:
@@ -212,6 +213,12 @@ def test_the_oracle_solves_30_and_50_ticket_sprints_without_errors(tickets: int,
         environment.close()
     assert trajectory.outcome is not None and trajectory.outcome.success, trajectory.outcome
     assert trajectory.ledger == []
+
+
+def test_a_played_world_is_shared_and_left_as_it_was_generated(env: RepoEnv) -> None:
+    played(env, SurfaceAgent(), 0)  # edits that fall into traps, a test file changed
+    assert generate(0, difficulty=3) is env.world
+    assert env.world == generate_hard.__wrapped__(0, 3, None, False)
 
 
 def test_the_oracle_solves_the_perturbed_hard_tier(env: RepoEnv) -> None:

@@ -1123,7 +1123,11 @@ ATTEMPTS = 8
 
 @functools.lru_cache(maxsize=32)
 def generate_hard(seed: int, difficulty: int, tickets: int | None, perturb: bool) -> RepoWorld:
-    """The hard world for ``(seed, difficulty)``; ``perturb`` gives its surface variant."""
+    """The hard world for ``(seed, difficulty)``; ``perturb`` gives its surface variant.
+
+    A world takes seconds to minutes to make (50 tickets: about two CPU minutes), so the last
+    32 are kept per process: several agents on one seed share it. A world is immutable: no
+    caller changes its files, tickets or cases."""
     problems = []
     for attempt in range(ATTEMPTS):
         try:
