@@ -216,7 +216,7 @@ def test_the_oracle_solves_30_and_50_ticket_sprints_without_errors(tickets: int,
 
 
 def test_a_played_world_is_shared_and_left_as_it_was_generated(env: RepoEnv) -> None:
-    played(env, SurfaceAgent(), 0)  # edits that fall into traps, a test file changed
+    played(env, SurfaceAgent(), 0)  # edits that fall into traps
     assert generate(0, difficulty=3) is env.world
     assert env.world == generate_hard.__wrapped__(0, 3, None, False)
 
