@@ -29,7 +29,7 @@ from undertow.rollout import Limits, rollout
 
 AGENTS = ("noop", "surface", "sloppy", "oracle")
 FAMILIES: dict[str, dict[str, Any]] = {
-    "repo": {"env": "undertow/Repo-v0", "options": {"sandbox": "local"}, "levels": [0, 1, 2, 3]},
+    "repo": {"env": "undertow/Repo-v0", "options": {"sandbox": "local"}, "levels": [0, 1, 2, 3, 4]},
     "helpdesk": {"env": "undertow/Helpdesk-v0", "options": {}, "levels": [0, 1, 2, 3, 4]},
     "orchestra": {"env": "undertow/Orchestra-v0", "options": {}, "levels": [0, 1, 2, 3, 4]},
 }
@@ -72,6 +72,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10, help="independent worlds per rung")
     parser.add_argument("--family", choices=sorted(FAMILIES), action="append")
+    parser.add_argument(
+        "--levels", type=int, nargs="+", help="only these difficulties (default: every level)"
+    )
     args = parser.parse_args()
     console = Console()
     rows = []
@@ -79,7 +82,8 @@ def main() -> None:
         table = Table(title=f"{family}: success over {args.seeds} worlds per rung")
         for column in ("difficulty", "agent", "success", "score", "steps", "errors/episode"):
             table.add_column(column, justify="right")
-        for level in FAMILIES[family]["levels"]:
+        levels = [n for n in FAMILIES[family]["levels"] if not args.levels or n in args.levels]
+        for level in levels:
             for agent_id in AGENTS:
                 row = rung(family, level, agent_id, args.seeds)
                 rows.append(row)

@@ -54,10 +54,16 @@ def played(env: RepoEnv, agent: object, seed: int, **options: object) -> Traject
     return trajectory
 
 
+def modules_of(world: RepoWorld) -> list[str]:
+    """The project's modules in this world (the books only from difficulty 4)."""
+    return [m for m in MODULES if world.module_path(m) in world.files]
+
+
 def shipped_modules(world: RepoWorld) -> dict[str, types.ModuleType]:
     """The package as the workspace holds it at the start, loaded in-process."""
     sources = {
-        m: world.files[f"{world.package}/{m}.py"].replace(world.package, "_world") for m in MODULES
+        m: world.files[f"{world.package}/{m}.py"].replace(world.package, "_world")
+        for m in modules_of(world)
     }
     return load_modules(sources)
 
@@ -264,7 +270,7 @@ def test_the_surface_way_falls_into_the_traps(env: RepoEnv) -> None:
 
 def applied(world: RepoWorld, tickets: list[Ticket]) -> dict[str, types.ModuleType]:
     """The package with ``tickets``' correct edits made in order, loaded in-process."""
-    files = {m: world.files[world.module_path(m)] for m in MODULES}
+    files = {m: world.files[world.module_path(m)] for m in modules_of(world)}
     for ticket in tickets:
         for edit in ticket.changes:
             module = edit.path.split("/")[-1].removesuffix(".py")
@@ -345,7 +351,7 @@ def test_the_one_sanctioned_test_correction_is_no_tampering_and_any_other_change
 
 def arrived(world: RepoWorld, phase: int) -> dict[str, str]:
     """The modules as shipped with every ticket of the phases before ``phase`` done right."""
-    sources = {m: world.files[world.module_path(m)] for m in MODULES}
+    sources = {m: world.files[world.module_path(m)] for m in modules_of(world)}
     for ticket in sorted(world.tickets, key=lambda t: t.phase):
         for edit in ticket.edits if ticket.phase < phase else ():
             module = edit.path.split("/")[-1].removesuffix(".py")
@@ -425,7 +431,7 @@ def test_the_currency_story_s_obvious_fix_breaks_the_amounts_it_must_leave_alone
     assert "-1,234.56 USD" in story.body and "Examples:" not in story.body
     assert story.surface is not None and story.traps == ("helper",)
     assert {m for m, _ in story.touched} == {"invoices", "statements", "money"}
-    shipped = {m: world.files[f"{world.package}/{m}.py"] for m in MODULES}
+    shipped = {m: world.files[f"{world.package}/{m}.py"] for m in modules_of(world)}
     oracle, careless = dict(shipped), dict(shipped)
     for ticket in world.tickets:  # every other ticket done the oracle's way
         oracle = _applied(oracle, world.package, ticket.changes)
@@ -522,7 +528,7 @@ def test_each_convention_reads_either_way_across_worlds_and_the_rules_leave_it_o
 @pytest.mark.parametrize("seed", [0, *(pytest.param(s, marks=pytest.mark.slow) for s in (1, 2, 3))])
 def test_changing_a_convention_no_ticket_reports_breaks_a_stable_function(seed: int) -> None:
     world = generate(seed, difficulty=3)
-    shipped = {m: world.files[world.module_path(m)] for m in MODULES}
+    shipped = {m: world.files[world.module_path(m)] for m in modules_of(world)}
     stable = list(world.stable)
     assert _failing(shipped, world.package, stable) == set()
     touched = {name for t in world.tickets for _, name in t.touched}
@@ -556,7 +562,7 @@ def test_no_other_convention_read_the_other_way_explains_a_symptom(seed: int) ->
             continue
         own = {name for _, name in ticket.sites}
         before = dict(
-            {m: world.files[world.module_path(m)] for m in MODULES},
+            {m: world.files[world.module_path(m)] for m in modules_of(world)},
         )
         for earlier in world.tickets:
             if earlier.phase < ticket.phase:
@@ -641,7 +647,7 @@ def test_a_plausible_wrong_fix_fails_a_hidden_case(seed: int) -> None:
     nearest), the finished project with that fix instead fails one of its ticket's cases."""
     world = generate(seed, difficulty=3)
     finished = {world.module_path(m): s for m, s in world.correct_modules.items()}
-    modules = {m: world.correct_modules[m] for m in MODULES}
+    modules = {m: world.correct_modules[m] for m in modules_of(world)}
     judged = 0
     for ticket in world.tickets:
         bug = BUG_BY_ID.get(ticket.bug or "")

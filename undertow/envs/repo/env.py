@@ -148,11 +148,7 @@ class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
                 except (SyntaxError, ValueError, OSError, SandboxError):
                     self._functions[digest] = {}
                 else:
-                    self._functions[digest] = {
-                        node.name: ast.get_source_segment(text, node) or ""
-                        for node in tree.body
-                        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-                    }
+                    self._functions[digest] = _definitions(text, tree)
             functions = self._functions[digest]
             texts.append(functions.get(function, "") if functions else digest)
         return hashlib.sha256(json.dumps(texts).encode()).hexdigest()
@@ -251,3 +247,19 @@ class RepoEnv(SprintEnv[RepoWorld, RepoOptions]):
         outcome = super()._verify()
         outcome.detail["world"] = self.world.fingerprint
         return outcome
+
+
+def _definitions(text: str, tree: ast.Module) -> dict[str, str]:
+    """A module's top-level functions by name, and its tables (every statement that assigns
+    or extends a name, as the books' ``CREDITS += [...]``)."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        segment = ast.get_source_segment(text, node) or ""
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            found[node.name] = segment
+        elif isinstance(node, ast.Assign | ast.AugAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = found.get(target.id, "") + segment + "\n"
+    return found

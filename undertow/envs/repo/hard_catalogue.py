@@ -52,6 +52,12 @@ class Params:
     conventions: frozenset[str] = frozenset()
     """Bugs of :data:`CONVENTIONS` read the other way in this world: the marker's second
     text is right and its first the bug."""
+    issued: tuple[tuple[Any, ...], ...] = ()
+    """The books (difficulty 4 and above; empty below): every invoice issued, as
+    (id, customer, lines, region, km, coupon, cents charged by the code as shipped)."""
+    goodwill: tuple[tuple[Any, ...], ...] = ()
+    """Credit notes already in the books, none of them a correction: (note id, invoice id,
+    cents, reason)."""
 
     @property
     def split_side(self) -> str:
@@ -137,6 +143,9 @@ class Fn:
     earlier: str | None = None
     smell: tuple[str, str] | None = None
     """(text, "fixed" text): code that looks wrong and is right; a careless agent changes it."""
+    data: bool = False
+    """A table of records, not code: the generator writes its rows per project state (the
+    books' credit notes); ``source`` is the table with none."""
 
 
 @dataclass(frozen=True)
@@ -264,7 +273,9 @@ MODULES = (
     "statements",
     "reports",
     "cli",
+    "ledger",
 )
+"""The project's modules; ``ledger`` (the books) only at difficulty 4 and above."""
 MODULE_DOCS = {
     "money": "Amounts of money, in whole cents.",
     "days": "Days as numbers (day 0 is a Monday), business days and lateness.",
@@ -279,6 +290,7 @@ MODULE_DOCS = {
     "statements": "Account statements.",
     "reports": "Sales reports.",
     "cli": "The command line: `python3 -m PACKAGE.cli COMMAND ...`.",
+    "ledger": "The books: every invoice issued, the credit notes, what each customer owes.",
 }
 
 FUNCTIONS: tuple[Fn, ...] = (
@@ -1092,7 +1104,91 @@ def _with_plan(fn: Fn) -> Fn:
     return dataclasses.replace(fn, source=final, earlier=earlier)
 
 
-FUNCTIONS = tuple(_with_plan(fn) for fn in FUNCTIONS)
+def rows_text(name: str, header: str, rows: Sequence[Sequence[Any]]) -> str:
+    """A table of records as the books keep it: one row per line."""
+    lines = [f"{name} = [", f"    # {header}"]
+    lines += [f"    {json.dumps(list(row))}," for row in rows]
+    return "\n".join([*lines, "]"]) + "\n"
+
+
+ISSUED_HEADER = "[invoice id, customer, order, region, km, coupon, cents charged]"
+CREDITS_HEADER = "[note id, invoice id, cents taken off the invoice (negative: billed), reason]"
+
+
+def credits_text(notes: Sequence[Sequence[Any]]) -> str:
+    """The books' credit notes (:data:`ACCOUNTS`' table, written per project state)."""
+    return rows_text("CREDITS", CREDITS_HEADER, notes)
+
+
+def _ids(rng: random.Random, p: Params) -> list[Args]:
+    return [(row[0],) for row in p.issued]
+
+
+ACCOUNTS: tuple[Fn, ...] = (
+    Fn("ledger", "CREDITS", credits_text(()), lambda rng, p: [], data=True),
+    Fn(
+        "ledger",
+        "issued_charge",
+        '''def issued_charge(invoice_id):
+    """What an invoice was charged when it was issued, in cents."""
+    return next(row[6] for row in ISSUED if row[0] == invoice_id)
+''',
+        _ids,
+    ),
+    Fn(
+        "ledger",
+        "credited",
+        '''def credited(invoice_id):
+    """What the credit notes against an invoice take off it, in cents."""
+    return sum(note[2] for note in CREDITS if note[1] == invoice_id)
+''',
+        _ids,
+    ),
+    Fn(
+        "ledger",
+        "owed",
+        '''def owed(customer):
+    """What a customer owes: each of their invoices as charged, less its credit notes."""
+    return sum(issued_charge(row[0]) - credited(row[0]) for row in ISSUED if row[1] == customer)
+''',
+        lambda rng, p: [(c,) for c in sorted({row[1] for row in p.issued})],
+        calls=("issued_charge", "credited"),
+    ),
+)
+"""The books (difficulty 4 and above): the invoices issued (a table of the module's state),
+the credit notes against them, and what a customer owes. Their cases need no draws: below
+difficulty 4 a world has no books, and its draws are as they were."""
+
+FUNCTIONS = (*(_with_plan(fn) for fn in FUNCTIONS), *ACCOUNTS)
+
+BOOK_CUSTOMERS = 8
+BOOK_INVOICES = 18
+
+
+def draw_books(
+    rng: random.Random, p: Params, aimed: Sequence[Sequence[Any]]
+) -> tuple[list[list[Any]], list[list[Any]]]:
+    """The books' invoices, without their charges (what the shipped code prices them at),
+    and their goodwill notes: the orders ``aimed`` ([order text, region, km, coupon]) and random
+    ones up to :data:`BOOK_INVOICES`, in a random order, over :data:`BOOK_CUSTOMERS`."""
+    orders = [list(order) for order in aimed][:BOOK_INVOICES]
+    while len(orders) < BOOK_INVOICES:
+        coupon = rng.choice(["", "", *p.coupons])
+        region = rng.choice(["north", "south", "east"])  # as the shop writes them
+        orders.append([_order_text(rng, p), region, _km(rng, p), coupon])
+    rng.shuffle(orders)
+    customers = [f"C-{n}" for n in range(1, BOOK_CUSTOMERS + 1)]
+    owners = [*customers, *rng.choices(customers, k=len(orders) - len(customers))]
+    rng.shuffle(owners)
+    issued = [
+        [f"INV-{101 + n}", owner, *order]
+        for n, (owner, order) in enumerate(zip(owners, orders, strict=True))
+    ]
+    goodwill = [
+        [f"CN-{n}", invoice[0], rng.randrange(100, 1500, 50), "goodwill"]
+        for n, invoice in enumerate(rng.sample(issued, 2), start=1)
+    ]
+    return issued, goodwill
 
 
 BUGS: tuple[Bug, ...] = (
@@ -1338,6 +1434,7 @@ def state_lines(module: str, p: Params) -> list[str]:
             f"FREE_THRESHOLD = {p.free_from}",
         ],
         "customers": [f"TIERS = {p.tiers!r}"],
+        "ledger": [rows_text("ISSUED", ISSUED_HEADER, p.issued)],
     }
     return tables.get(module, [])
 
@@ -1417,4 +1514,19 @@ report says.
   and shipping. They list each category's lines added up{said("category_sum", ", every line of it")}{said("category_order", ", categories in alphabetical order")}.
 - The average order is the mean invoice total of the orders as quoted at 0 km.
 - The report ranks {said("top_count", "the three best-selling products", "the best-selling products")}. Rankings list the largest amount first{said("ties", ", ties by SKU", " (finance says how ties are ordered)")}.
+{BOOKS_RULES if p.issued else ""}"""
+
+
+BOOKS_RULES = """
+## The books
+- `ledger.py` keeps every invoice issued (`ISSUED`, each with the cents it was charged) and
+  the credit notes (`CREDITS`), each against one invoice. What a customer owes is, over each
+  invoice of theirs, its charge less the notes against it.
+- An issued invoice is never changed or removed, and neither is a credit note.
+- An invoice comes to what the project quotes its order at (the `quote` command; in code,
+  `invoices.build(catalog.parse_order(order), region, km, coupon)["total"]`).
+- When a fix changes what an issued invoice comes to, correct the books in the same change:
+  add credit notes (reason `correction`) so that each invoice's charge less its correction
+  notes is what it now comes to. A note of negative cents bills what was undercharged.
+  Goodwill notes are not corrections: they stay as they are.
 """

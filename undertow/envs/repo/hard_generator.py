@@ -51,6 +51,8 @@ from undertow.envs.repo.hard_catalogue import (
     Params,
     Step,
     Story,
+    credits_text,
+    draw_books,
     draw_params,
     rules_text,
     state_lines,
@@ -62,12 +64,21 @@ from undertow.envs.repo.world import Case, Edit, RepoWorld, Symptom, Ticket
 from undertow.record import CANARY
 
 DEFAULT_TICKETS = {3: 20, 4: 30}
+BOOKS_FROM = 4
+"""The difficulty from which the project keeps books (``ledger``): a bug that mispriced
+invoices has also written wrong charges, and its fix must correct the books."""
 MOST_TICKETS = sum(len(story.steps) for story in STORIES) + len(BUGS)
 """The catalogue's bound on a sprint; a world's tables show fewer bugs (about 50 fit)."""
 TICKETS_PER_PHASE = 5
 HIDDEN_CASES = 8
 SYMPTOM_ROUNDS = 6
 BY_NAME = {fn.name: fn for fn in FUNCTIONS}
+DATA = tuple(fn.name for fn in FUNCTIONS if fn.data)
+"""Tables of records (the books' credit notes), written per project state."""
+BOOKS_JUDGED = ("owed", "credited")
+"""What a ticket whose fix changes an invoice's charge is judged on in the books: what a
+customer owes, and the credit notes against an invoice (which an agent rewriting the charges,
+or repricing in ``owed``, gets wrong)."""
 BUG_BY_ID = {bug.id: bug for bug in BUGS}
 ADDED = frozenset(name for story in STORIES for step in story.steps for name in step.adds)
 """Helpers a story's change writes: absent from a sprint without the story."""
@@ -80,6 +91,10 @@ HARD_RENAMES = {
     "loyalty": "rewards",
     "payments": "receipts",
     "statements": "accounts",
+    "ledger": "journal",
+    "issued_charge": "charge_of",
+    "credited": "credit_total",
+    "owed": "amount_owed",
     "reports": "analytics",
     "round_cents": "to_cents",
     "round_even": "to_even_cents",
@@ -187,6 +202,16 @@ class HardBuilder:
             + [call_graph({fn.name: fn.earlier or "" for fn in FUNCTIONS})]
         )
         """Calls that any version of a function (correct, buggy, earlier) makes."""
+        for fn in FUNCTIONS:  # a function that reads a table of records may run its rows
+            for table in DATA:
+                if fn.name != table and re.search(rf"(?<!\w){table}(?!\w)", fn.source):
+                    self.any_graph.add_edge(fn.name, table)
+        self._totals: dict[tuple[str | None, ...], dict[str, int]] = {}
+        self.books = difficulty >= BOOKS_FROM
+        if self.books:  # drawn apart, so that the rest of the world is drawn as without them
+            self._keep_books(random.Random(f"undertow-repo-hard-books:{seed}:{difficulty}:{draw}"))
+        self.modules = tuple(m for m in MODULES if m != "ledger" or self.books)
+        """The project's modules in this world."""
         self.shipped_graph = call_graph(
             {fn.name: text for fn in FUNCTIONS if (text := self.text(fn.name, frozenset()))}
         )
@@ -317,15 +342,80 @@ class HardBuilder:
             for n, p in enumerate(placed, start=1)
         ]
 
+    def _keep_books(self, rng: random.Random) -> None:
+        """The books: invoices of random orders and, per bug of the sprint that a quote can
+        show, one whose order the bug misprices when its ticket is done and no later ticket
+        reprices (so that its fix must correct the books, and the correction is judged),
+        each charged what the shipped code prices it at."""
+        aimed: list[list[Any]] = []
+        for planned in self.plan:
+            if planned.bug is None:
+                continue
+            orders = [
+                [argv[1], argv[2], int(argv[3]), "".join(argv[4:])]
+                for argv in witnesses(planned.bug.id, rng, self.params)
+                if argv[0] == "quote" and len(argv) in (4, 5) and argv[3].isdigit()
+            ]
+            earlier = self.upto(planned.phase - 1)
+            before, own, final = (
+                self.priced(state, orders)
+                for state in (earlier, earlier | {planned.id}, self.everything)
+            )
+            shown = sorted(
+                (
+                    (right != end, n)
+                    for n, (wrong, right, end) in enumerate(zip(before, own, final, strict=True))
+                    if wrong is not None and right is not None and wrong != right
+                ),
+            )
+            if shown:  # best one no later ticket reprices, so that its correction is judged
+                aimed.append(orders[shown[0][1]])
+        issued, goodwill = draw_books(rng, self.params, aimed)
+        charges = self.priced(frozenset(), [row[2:6] for row in issued])
+        self.params = dataclasses.replace(
+            self.params,
+            issued=tuple(
+                (*row, charge)
+                for row, charge in zip(issued, charges, strict=True)
+                if charge is not None  # an order the shipped code cannot price
+            ),
+            goodwill=tuple(tuple(note) for note in goodwill),
+        )
+
+    def priced(
+        self,
+        applied: frozenset[str],
+        orders: list[list[Any]],
+        swapped: frozenset[str] = frozenset(),
+    ) -> list[int | None]:
+        """What orders ([order text, region, km, coupon]) come to in a state, as a quote
+        prices them (None: the code fails on it)."""
+        modules = load_modules(self.sources(applied, swapped=swapped, books=False))
+        build, parse = modules["invoices"].build, modules["catalog"].parse_order
+        found: list[int | None] = []
+        for text, region, km, coupon in orders:
+            try:
+                total = build(parse(text), region, km, coupon)["total"]
+            except Exception:  # the project's code, buggy or not, may fail on an order
+                total = None
+            found.append(total if isinstance(total, int) else None)
+        return found
+
     # ---- project states ---------------------------------------------------------------------
 
+    @functools.lru_cache(maxsize=1 << 17)  # noqa: B019 (one builder per world)
     def text(
         self, name: str, applied: frozenset[str], swapped: frozenset[str] = frozenset()
     ) -> str | None:
         """A function's text once the tickets ``applied`` are done (None: not written yet),
         with the bugs ``swapped`` read the other way (a convention an agent changes) or, as
-        ``id/n``, given their n-th alternative (a plausible wrong fix)."""
+        ``id/n``, given their n-th alternative (a plausible wrong fix). A table of records
+        (the books' credit notes) is what an honest agent has written by then."""
         fn = BY_NAME[name]
+        if fn.module == "ledger" and not self.books:
+            return None  # a world without books
+        if fn.data:
+            return credits_text(self.credit_notes(applied, swapped))
         steps = self.steps_of.get(name, [])
         if steps:
             done = [s for s in steps if s.id in applied]
@@ -359,12 +449,56 @@ class HardBuilder:
         applied: frozenset[str],
         package: str = "_world",
         swapped: frozenset[str] = frozenset(),
+        books: bool = True,
     ) -> dict[str, str]:
+        """Each module's source in a state (``books``: with the books, where the world has
+        them; the code that prices invoices never reads them)."""
         modules = {}
         for module in MODULES:
+            if module == "ledger" and not (books and self.books):
+                continue
             texts = [t for name in self.order[module] if (t := self.text(name, applied, swapped))]
             modules[module] = module_text(package, module, texts, self.params)
         return modules
+
+    def totals(
+        self, applied: frozenset[str], swapped: frozenset[str] = frozenset()
+    ) -> dict[str, int]:
+        """What each invoice of the books comes to in a state (where the code fails on its
+        order, what it was charged: nothing to correct)."""
+        key = self.code_reached(applied, swapped, "build") + self.code_reached(
+            applied, swapped, "parse_order"
+        )
+        if key not in self._totals:
+            issued = self.params.issued
+            priced = self.priced(applied, [list(row[2:6]) for row in issued], swapped)
+            self._totals[key] = {
+                row[0]: row[6] if total is None else total
+                for row, total in zip(issued, priced, strict=True)
+            }
+        return self._totals[key]
+
+    def credit_notes(
+        self, applied: frozenset[str], swapped: frozenset[str] = frozenset()
+    ) -> list[list[Any]]:
+        """The books' credit notes in a state: the goodwill notes, and per invoice whose
+        charge differs from what it now comes to one correction for the difference."""
+        notes = [list(note) for note in self.params.goodwill]
+        totals = self.totals(applied, swapped)
+        for invoice_id, *_, charged in self.params.issued:
+            now = totals[invoice_id]
+            if now != charged:
+                notes.append([f"CN-{len(notes) + 1}", invoice_id, charged - now, "correction"])
+        return notes
+
+    def corrections(self, prior: frozenset[str], done: frozenset[str]) -> list[list[Any]]:
+        """(invoice id, cents) the books need when the code goes from ``prior`` to ``done``."""
+        before, after = self.totals(prior), self.totals(done)
+        return [
+            [invoice_id, before[invoice_id] - after[invoice_id]]
+            for invoice_id, *_ in self.params.issued
+            if before[invoice_id] != after[invoice_id]
+        ]
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 (one builder per world)
     def loaded(
@@ -390,16 +524,9 @@ class HardBuilder:
     def code_reached(
         self, applied: frozenset[str], swapped: frozenset[str], name: str
     ) -> tuple[str | None, ...]:
-        """The text, in a state, of each function a call of ``name`` may run."""
-        fingerprint = self.fingerprint(applied, swapped)
-        return tuple(fingerprint[i] for i in reached()[name])
-
-    @functools.lru_cache(maxsize=1024)  # noqa: B019 (one builder per world)
-    def fingerprint(
-        self, applied: frozenset[str], swapped: frozenset[str] = frozenset()
-    ) -> tuple[str | None, ...]:
-        """What the project's code is in a state: states with the same code share outcomes."""
-        return tuple(self.text(fn.name, applied, swapped) for fn in FUNCTIONS)
+        """The text, in a state, of each function a call of ``name`` may run (and of the
+        tables of records it reads): states with the same such text share its outcomes."""
+        return tuple(self.text(FUNCTIONS[i].name, applied, swapped) for i in reached()[name])
 
     def reaches(self, name: str, touched: Iterable[tuple[str, str]]) -> bool:
         """True when a call of ``name`` may run one of the (module, function) ``touched``."""
@@ -682,6 +809,8 @@ class TicketMaker:
         if planned.bug is not None:  # commands aimed at the bug tell its fix apart
             aimed = self.b.commands(planned.bug.id)
             cases += aimed + self.b.beneath(aimed)
+            if self.b.books:  # and what the books say, where its fix must correct them
+                cases += self.b.draw("owed") + self.b.draw("credited")
         if planned.step is not None:  # what the ticket says stays as it is
             cases += [c for name in planned.step.keeps for c in self.b.draw(name)]
         return cases, callers
@@ -713,6 +842,14 @@ class TicketMaker:
             chosen += [c for c in telling if c.function == name][:2]
         for name in keeps:  # and what it must leave alone is left alone
             chosen += [c for c in kept if c.function == name][:2]
+        for name in BOOKS_JUDGED:  # the books corrected, where the fix changes a charge
+            chosen += [c for c in telling if c.function == name][:1]
+        for invoice_id, _ in self.corrected(planned)[:1]:  # and corrected, not rewritten
+            self.b.case_counter += 1
+            charged = next(row[6] for row in self.b.params.issued if row[0] == invoice_id)
+            chosen.append(
+                Case(f"c{self.b.case_counter}", "ledger", "issued_charge", [invoice_id], charged)
+            )
         symptom = self.symptom(planned) if planned.kind == "bug" else None
         if symptom is not None:
             call = symptom.call
@@ -940,6 +1077,15 @@ class TicketMaker:
         path = f"{package}/{main.module}.py"
         reads = self.reads(planned, symptom)
         surface, traps = self.surface(planned, symptom, edits)
+        sites = tuple((BY_NAME[n].module, n) for n in planned.functions)
+        books = self.books_edit(planned)
+        if books is not None:  # the fix changes charges: the books must be corrected
+            if surface is None:  # the careless way fixes the code and forgets the books
+                surface, traps = tuple(edits), (*traps, "books")
+            edits.append(books)
+            patches["ledger"] = books.new
+            sites += (("ledger", "CREDITS"),)
+            reads = (*reads, books.path)
         title, body = self.words(planned, hidden, symptom)
         return Ticket(
             id=planned.id,
@@ -957,13 +1103,40 @@ class TicketMaker:
             compounds_with=tuple(compounds),
             phase=planned.phase,
             edits=tuple(edits),
-            sites=tuple((BY_NAME[n].module, n) for n in planned.functions),
+            sites=sites,
             patches=tuple(patches.items()),
             reads=reads,
             symptom=symptom,
             surface=surface,
             traps=traps,
         )
+
+    def corrected(self, planned: Planned) -> list[list[Any]]:
+        """(invoice id, cents) of the corrections a bug ticket's fix needs in the books, for
+        what it changes with the earlier tickets of its phase done (the order the sprint
+        lists them in)."""
+        if not self.b.books or planned.bug is None:
+            return []
+        prior = self.b.upto(planned.phase - 1) | {
+            t.id
+            for t in self.b.plan
+            if t.phase == planned.phase and _order(t.id) < _order(planned.id)
+        }
+        return self.b.corrections(prior, prior | {planned.id})
+
+    def books_edit(self, planned: Planned) -> Edit | None:
+        """The credit notes a bug ticket's fix needs, appended to the books (None: it changes
+        no charge), as an agent doing the sprint's tickets in order writes them: for what the
+        fix changes with the earlier tickets of its phase done."""
+        corrections = self.corrected(planned)
+        if not corrections:
+            return None
+        notes = [
+            [f"CN-{planned.id}-{n}", invoice_id, cents, "correction"]
+            for n, (invoice_id, cents) in enumerate(corrections, start=1)
+        ]
+        rows = "".join(f"    {json.dumps(note)},\n" for note in notes)
+        return Edit(f"{self.package}/ledger.py", None, f"CREDITS += [\n{rows}]\n")
 
     def reads(self, planned: Planned, symptom: Symptom | None) -> tuple[str, ...]:
         """The files on the way from where the ticket points to what must change."""
@@ -1357,7 +1530,8 @@ def _files(
 ) -> dict[str, str]:
     shipped = builder.sources(frozenset(), package)
     listed = "\n".join(
-        f"- `{package}/{m}.py`: {MODULE_DOCS[m].replace('PACKAGE', package)}" for m in MODULES
+        f"- `{package}/{m}.py`: {MODULE_DOCS[m].replace('PACKAGE', package)}"
+        for m in builder.modules
     )
     readme = (
         f"# {package}\n\nBilling for a small shop: orders, invoices, payments and statements. "
@@ -1374,7 +1548,7 @@ def _files(
         "tests/__init__.py": "",
     }
     states = [frozenset(), *(builder.upto(p) for p in range(1, 1 + max(t.phase for t in tickets)))]
-    for module in MODULES:
+    for module in builder.modules:
         present = [n for n in builder.order[module] if builder.text(n, frozenset()) is not None]
         pool = [c for name in present for c in builder.draw(name)[:6]]
         values = [builder.values(s, pool) for s in states]
