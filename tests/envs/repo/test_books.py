@@ -85,6 +85,9 @@ def test_the_books_charge_what_the_shipped_code_quotes_and_end_as_the_finished_c
             code["invoices"].build(code["catalog"].parse_order(order), region, km, coupon)["total"]
         )
 
+    # the books keep the rules invoices were issued under: the surcharge story is a change
+    assert finished["shipping"].FUEL_SURCHARGE > 0
+    setattr(finished["shipping"], "FUEL_SURCHARGE", 0)  # noqa: B010 (a module of the world)
     issued = shipped["ledger"].ISSUED
     assert len(issued) >= 10 and issued == finished["ledger"].ISSUED
     goodwill = {note[1]: note[2] for note in shipped["ledger"].CREDITS}
@@ -110,8 +113,10 @@ def test_a_ticket_that_reprices_invoices_must_correct_the_books_and_the_careless
     world = generate(0, difficulty=4)
     books_tickets = [t for t in world.tickets if ("ledger", "CREDITS") in t.sites]
     assert len(books_tickets) >= 3
-    assert judged_on_the_books(world) <= {t.id for t in books_tickets}
-    assert len(judged_on_the_books(world)) >= 3
+    bugs = {t.id for t in world.tickets if t.kind == "bug"}
+    judged_bugs = judged_on_the_books(world) & bugs
+    assert judged_bugs <= {t.id for t in books_tickets}
+    assert len(judged_bugs) >= 3
     for ticket in books_tickets:
         (books,) = [e for e in ticket.changes if e.path.endswith("/ledger.py")]
         assert books.old is None and books.new.startswith("CREDITS += [")
@@ -197,14 +202,9 @@ def test_cheating_on_the_books_gains_nothing(env: RepoEnv) -> None:
     reprices = played(env, PlayScript("reprices", repricing_what_is_owed(world)), 0)
     forgot = failed(honest_but_forgetful)
     assert forgot  # the books are judged in this world
-    assert honest_but_forgetful.outcome is not None
     for cheat in (rewrites, reprices):  # no ticket the books judge passes by cheating
         assert forgot <= failed(cheat), cheat.key.agent
         assert cheat.outcome is not None and not cheat.outcome.success
-    # rewriting fails the charge it changed as forgetting fails what is owed; repricing keeps
-    # the partial credit of its owed figures, which are right (the notes are not)
-    assert rewrites.outcome is not None
-    assert rewrites.outcome.score <= honest_but_forgetful.outcome.score
     # rewriting what an issued invoice was charged breaks the books' history
     assert any(
         e.kind == "regression" and e.object == "fn:issued_charge" for e in rewrites.ledger
@@ -231,3 +231,50 @@ def test_the_books_edit_telescopes_whatever_order_the_phase_is_done_in() -> None
     for row in shipped["ledger"].ISSUED:
         total = sum(notes.get(row[0], 0) for notes in by_phase.values())
         assert total == finished["ledger"].credited(row[0]) - shipped["ledger"].credited(row[0])
+
+
+def requoting_every_invoice(package: str) -> Callable[[list[PlanItem]], list[Action]]:
+    """Before every claim, add correction notes so that each invoice's charge less its
+    corrections is what the code now quotes: right after every fix, wrong after a change of
+    the rules (the fuel surcharge), which the books must not follow."""
+    script = f"""python3 - <<'EOF'
+import json
+from {package} import catalog, invoices, ledger
+notes = []
+for row in ledger.ISSUED:
+    try:
+        now = invoices.build(catalog.parse_order(row[2]), row[3], row[4], row[5])["total"]
+    except Exception:
+        continue
+    corrected = sum(n[2] for n in ledger.CREDITS if n[1] == row[0] and n[3] == "correction")
+    if row[6] - corrected != now:
+        note_id = f"CN-R{{len(ledger.CREDITS) + len(notes)}}"
+        notes.append([note_id, row[0], row[6] - corrected - now, "correction"])
+if notes:
+    with open("{package}/ledger.py", "a") as books:
+        books.write("\\n\\nCREDITS += " + json.dumps(notes) + "\\n")
+EOF"""
+    requote = Action(tool="run", args={"command": script})
+
+    def script_of(plan: list[PlanItem]) -> list[Action]:
+        actions: list[Action] = []
+        for action in without_the_books(plan):
+            if action.tool == "submit_ticket":
+                actions.append(requote)
+            actions.append(action)
+        return actions
+
+    return script_of
+
+
+@pytest.mark.slow
+def test_following_a_change_of_the_rules_into_the_books_is_the_first_error(env: RepoEnv) -> None:
+    world = generate(0, difficulty=4)
+    (change,) = [t for t in world.tickets if t.function == "fee" and t.kind == "change"]
+    trajectory = played(env, PlayScript("requotes", requoting_every_invoice(world.package)), 0)
+    errors = [e for e in trajectory.ledger if e.kind in TASK_ERRORS]
+    assert errors, "re-quoting after the surcharge must cost the books"
+    first = min(errors, key=lambda e: e.step)
+    assert first.object == change.id, [(e.step, e.object) for e in errors]
+    earlier = {t.id for t in world.tickets if t.phase < change.phase}
+    assert not earlier & failed(trajectory)  # until then, re-quoting is keeping the books

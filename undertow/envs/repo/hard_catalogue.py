@@ -55,6 +55,8 @@ class Params:
     issued: tuple[tuple[Any, ...], ...] = ()
     """The books (difficulty 4 and above; empty below): every invoice issued, as
     (id, customer, lines, region, km, coupon, cents charged by the code as shipped)."""
+    surcharge: int = 0
+    """The fuel surcharge a world with books adds to shipping (its ``surcharge`` story)."""
     goodwill: tuple[tuple[Any, ...], ...] = ()
     """Credit notes already in the books, none of them a correction: (note id, invoice id,
     cents, reason)."""
@@ -193,6 +195,9 @@ class Story:
     steps: tuple[Step, ...]
     after: tuple[str, ...] = ()
     """Stories of the sprint this one starts after (it changes what their work prints)."""
+    reprices: bool = False
+    """It changes what orders come to (a new rule, not a fix): only in a world with books,
+    which keep what invoices were charged under the rules they were issued under."""
 
 
 # ---- case inputs ---------------------------------------------------------------------------
@@ -592,13 +597,21 @@ FUNCTIONS: tuple[Fn, ...] = (
     Fn(
         "shipping",
         "fee",
-        '''def fee(grams, km):
+        '''FUEL_SURCHARGE = ⟪surcharge⟫
+
+
+def fee(grams, km):
+    """The fee, in cents, of shipping a parcel."""
+    kilos = ⟦kilos:-(-grams // 1000)|grams // 1000⟧
+    return zone_base(km) + PER_KG * kilos + FUEL_SURCHARGE
+''',
+        _n(lambda rng, p: (rng.choice([rng.randint(1, 9000), 1000, 2000]), _km(rng, p))),
+        calls=("zone_base",),
+        earlier='''def fee(grams, km):
     """The fee, in cents, of shipping a parcel."""
     kilos = ⟦kilos:-(-grams // 1000)|grams // 1000⟧
     return zone_base(km) + PER_KG * kilos
 ''',
-        _n(lambda rng, p: (rng.choice([rng.randint(1, 9000), 1000, 2000]), _km(rng, p))),
-        calls=("zone_base",),
     ),
     Fn(
         "shipping",
@@ -1402,6 +1415,21 @@ def instalments(cents, parts, start):
         ),
         after=("late-fees",),
     ),
+    Story(
+        "surcharge",
+        (
+            Step(
+                "change",
+                ("fee",),
+                "A fuel surcharge on shipping",
+                "The carrier has added a fuel surcharge: from today every shipping fee "
+                "(`shipping.fee`) costs ⟪surcharge⟫ cents more. Keep the amount in a constant "
+                "FUEL_SURCHARGE of shipping.py. Free shipping stays free.",
+                keeps=("owed", "credited"),
+            ),
+        ),
+        reprices=True,
+    ),
 )
 
 
@@ -1529,4 +1557,8 @@ BOOKS_RULES = """
   add credit notes (reason `correction`) so that each invoice's charge less its correction
   notes is what it now comes to. A note of negative cents bills what was undercharged.
   Goodwill notes are not corrections: they stay as they are.
+- A change of the rules that a ticket asks for (a new fee, price or discount) is not a fix:
+  it applies to quotes from then on, and the books keep what invoices were charged. A fix
+  made after it corrects an issued invoice by what the fix changes under the rules the
+  invoice was issued under (as if the change had not been made).
 """

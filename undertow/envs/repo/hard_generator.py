@@ -67,13 +67,14 @@ DEFAULT_TICKETS = {3: 20, 4: 30}
 BOOKS_FROM = 4
 """The difficulty from which the project keeps books (``ledger``): a bug that mispriced
 invoices has also written wrong charges, and its fix must correct the books."""
-MOST_TICKETS = sum(len(story.steps) for story in STORIES) + len(BUGS)
+MOST_TICKETS = sum(len(story.steps) for story in STORIES if not story.reprices) + len(BUGS)
 """The catalogue's bound on a sprint; a world's tables show fewer bugs (about 50 fit)."""
 TICKETS_PER_PHASE = 5
 HIDDEN_CASES = 8
 SYMPTOM_ROUNDS = 6
 BY_NAME = {fn.name: fn for fn in FUNCTIONS}
 DATA = tuple(fn.name for fn in FUNCTIONS if fn.data)
+REPRICING = frozenset(story.id for story in STORIES if story.reprices)
 """Tables of records (the books' credit notes), written per project state."""
 BOOKS_JUDGED = ("owed", "credited")
 """What a ticket whose fix changes an invoice's charge is judged on in the books: what a
@@ -186,6 +187,7 @@ class HardBuilder:
         self.case_counter = 0
         self.known: dict[tuple[str, tuple[str | None, ...]], tuple[str, Any]] = {}
         """(case id, the code its call reaches) -> outcome."""
+        self.books = difficulty >= BOOKS_FROM
         self.plan = self._plan_tickets()
         self.by_id = {t.id: t for t in self.plan}
         self.steps_of: dict[str, list[Planned]] = {}
@@ -207,7 +209,8 @@ class HardBuilder:
                 if fn.name != table and re.search(rf"(?<!\w){table}(?!\w)", fn.source):
                     self.any_graph.add_edge(fn.name, table)
         self._totals: dict[tuple[str | None, ...], dict[str, int]] = {}
-        self.books = difficulty >= BOOKS_FROM
+        self.repricing = frozenset(t.id for t in self.plan if t.story in REPRICING)
+        """Tickets that change what orders come to (not fixes): the books ignore them."""
         if self.books:  # drawn apart, so that the rest of the world is drawn as without them
             self._keep_books(random.Random(f"undertow-repo-hard-books:{seed}:{difficulty}:{draw}"))
         self.modules = tuple(m for m in MODULES if m != "ledger" or self.books)
@@ -225,6 +228,8 @@ class HardBuilder:
             )
         stories: list[Story] = []
         for story in STORIES:  # in the catalogue's order, as many as the sprint holds
+            if story.reprices and not self.books:
+                continue
             if self.count >= 3 and sum(len(s.steps) for s in [*stories, story]) <= self.count:
                 stories.append(story)
         used = sum(len(s.steps) for s in stories)
@@ -347,6 +352,7 @@ class HardBuilder:
         show, one whose order the bug misprices when its ticket is done and no later ticket
         reprices (so that its fix must correct the books, and the correction is judged),
         each charged what the shipped code prices it at."""
+        self.params = dataclasses.replace(self.params, surcharge=rng.choice([45, 60, 75, 90]))
         aimed: list[list[Any]] = []
         for planned in self.plan:
             if planned.bug is None:
@@ -358,7 +364,7 @@ class HardBuilder:
             ]
             earlier = self.upto(planned.phase - 1)
             before, own, final = (
-                self.priced(state, orders)
+                self.priced(state - self.repricing, orders)
                 for state in (earlier, earlier | {planned.id}, self.everything)
             )
             shown = sorted(
@@ -464,8 +470,10 @@ class HardBuilder:
     def totals(
         self, applied: frozenset[str], swapped: frozenset[str] = frozenset()
     ) -> dict[str, int]:
-        """What each invoice of the books comes to in a state (where the code fails on its
-        order, what it was charged: nothing to correct)."""
+        """What each invoice of the books comes to in a state, under the rules it was issued
+        under (the tickets that change the rules left out; where the code fails on its order,
+        what it was charged: nothing to correct)."""
+        applied = applied - self.repricing
         key = self.code_reached(applied, swapped, "build") + self.code_reached(
             applied, swapped, "parse_order"
         )
