@@ -54,7 +54,7 @@ class Params:
     text is right and its first the bug."""
     issued: tuple[tuple[Any, ...], ...] = ()
     """The books (difficulty 4 and above; empty below): every invoice issued, as
-    (id, customer, lines, region, km, coupon, cents charged by the code as shipped)."""
+    (id, customer, order text, region, km, coupon, cents charged by the code as shipped)."""
     surcharge: int = 0
     """The fuel surcharge a world with books adds to shipping (its ``surcharge`` story)."""
     goodwill: tuple[tuple[Any, ...], ...] = ()
@@ -1129,7 +1129,8 @@ CREDITS_HEADER = "[note id, invoice id, cents taken off the invoice (negative: b
 
 
 def credits_text(notes: Sequence[Sequence[Any]]) -> str:
-    """The books' credit notes (:data:`ACCOUNTS`' table, written per project state)."""
+    """The books' credit notes (the ``CREDITS`` table of :data:`ACCOUNTS`, written per project
+    state)."""
     return rows_text("CREDITS", CREDITS_HEADER, notes)
 
 

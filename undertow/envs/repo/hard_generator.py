@@ -74,8 +74,9 @@ HIDDEN_CASES = 8
 SYMPTOM_ROUNDS = 6
 BY_NAME = {fn.name: fn for fn in FUNCTIONS}
 DATA = tuple(fn.name for fn in FUNCTIONS if fn.data)
-REPRICING = frozenset(story.id for story in STORIES if story.reprices)
 """Tables of records (the books' credit notes), written per project state."""
+REPRICING = frozenset(story.id for story in STORIES if story.reprices)
+"""Stories that change what orders come to (not fixes): the books keep the rules before them."""
 BOOKS_JUDGED = ("owed", "credited")
 """What a ticket whose fix changes an invoice's charge is judged on in the books: what a
 customer owes, and the credit notes against an invoice (which an agent rewriting the charges,
