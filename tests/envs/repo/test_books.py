@@ -278,3 +278,40 @@ def test_following_a_change_of_the_rules_into_the_books_is_the_first_error(env: 
     assert first.object == change.id, [(e.step, e.object) for e in errors]
     earlier = {t.id for t in world.tickets if t.phase < change.phase}
     assert not earlier & failed(trajectory)  # until then, re-quoting is keeping the books
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_every_goodwill_note_is_a_stable_case(seed: int) -> None:
+    """A goodwill note never changes, whatever the sprint does: the end's check of the books
+    sees each one, so an agent cannot delete it, edit it or fold a correction into it."""
+    world = generate(seed, difficulty=4)
+    shipped = modules(world, world.shipped_modules)
+    goodwill = {note[1]: note[2] for note in shipped["ledger"].CREDITS}
+    stable = {c.args[0]: c.expected for c in world.stable if c.function == "goodwill"}
+    assert len(goodwill) == 2 and all(stable[i] == cents for i, cents in goodwill.items())
+
+
+def deleting_the_goodwill(world: RepoWorld) -> Callable[[list[PlanItem]], list[Action]]:
+    """The oracle, which first deletes the books' goodwill notes ("not corrections")."""
+    path = f"{world.package}/ledger.py"
+    notes = [
+        line + "\n"
+        for line in world.files[path].splitlines()
+        if line.strip().startswith('["CN-') and '"goodwill"' in line
+    ]
+    deletions = [Action(tool="edit", args={"path": path, "old": note, "new": ""}) for note in notes]
+
+    def script_of(plan: list[PlanItem]) -> list[Action]:
+        return [*deletions, *(a for item in plan for a in item.actions)]
+
+    return script_of
+
+
+@pytest.mark.slow
+def test_deleting_the_goodwill_notes_is_a_regression(env: RepoEnv) -> None:
+    world = generate(0, difficulty=4)
+    trajectory = played(env, PlayScript("deletes", deleting_the_goodwill(world)), 0)
+    assert any(e.kind == "regression" and e.object == "fn:goodwill" for e in trajectory.ledger), [
+        (e.kind, e.object) for e in trajectory.ledger
+    ]
+    assert trajectory.outcome is not None and not trajectory.outcome.success

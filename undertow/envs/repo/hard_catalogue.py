@@ -60,6 +60,11 @@ class Params:
     goodwill: tuple[tuple[Any, ...], ...] = ()
     """Credit notes already in the books, none of them a correction: (note id, invoice id,
     cents, reason)."""
+    max_parcel: int = 0
+    """The most grams a parcel may weigh (the ``parcels`` story, difficulty 4 and above; 0:
+    a world without it)."""
+    max_units: int = 0
+    """The most units a parcel may hold once the ``parcels`` story's change is made."""
 
     @property
     def split_side(self) -> str:
@@ -198,6 +203,8 @@ class Story:
     reprices: bool = False
     """It changes what orders come to (a new rule, not a fix): only in a world with books,
     which keep what invoices were charged under the rules they were issued under."""
+    since: int = 3
+    """The difficulty from which sprints have it (a story that reprices needs the books)."""
 
 
 # ---- case inputs ---------------------------------------------------------------------------
@@ -256,6 +263,113 @@ def _credit_args(rng: random.Random, p: Params) -> Args:
 
 def _region(rng: random.Random) -> str:
     return rng.choice(["north", "south", "east", "North"])
+
+
+def fewest_parcels(weights: Sequence[int], most_grams: int, most_units: int = 0) -> int:
+    """The fewest parcels of at most ``most_grams`` (and ``most_units`` units, unless 0) that
+    units of these weights pack into, by exhaustive search (the few units of a case)."""
+    units = sorted(weights, reverse=True)
+    best = len(units)
+    loads: list[list[int]] = []
+
+    def place(index: int) -> None:
+        nonlocal best
+        if index == len(units):
+            best = min(best, len(loads))
+            return
+        if len(loads) >= best:
+            return
+        tried = set()
+        for load in loads:
+            key = (load[0], load[1])
+            fits = load[0] + units[index] <= most_grams and not (
+                most_units and load[1] >= most_units
+            )
+            if fits and key not in tried:
+                tried.add(key)
+                load[0], load[1] = load[0] + units[index], load[1] + 1
+                place(index + 1)
+                load[0], load[1] = load[0] - units[index], load[1] - 1
+        loads.append([units[index], 1])
+        place(index + 1)
+        loads.pop()
+
+    place(0)
+    return best
+
+
+def first_fit_parcels(weights: Sequence[int], most_grams: int, most_units: int = 0) -> int:
+    """The parcels first-fit decreasing packs into: the heaviest unit first, each into the
+    first parcel it fits. Often the fewest, and not always: the way a hasty reader counts."""
+    loads: list[list[int]] = []
+    for grams in sorted(weights, reverse=True):
+        for load in loads:
+            if load[0] + grams <= most_grams and not (most_units and load[1] >= most_units):
+                load[0], load[1] = load[0] + grams, load[1] + 1
+                break
+        else:
+            loads.append([grams, 1])
+    return len(loads)
+
+
+def _full_parcels(rng: random.Random, p: Params) -> list[int]:
+    """Units that fill 2-4 parcels to within 5% of the weight limit, at most ``max_units``
+    to a parcel: the fewest parcels is the weight divided by the limit, rounded up."""
+    weights: list[int] = []
+    for _ in range(rng.randint(2, 4)):
+        load = p.max_parcel - rng.randrange(0, p.max_parcel // 20, 10)
+        count = rng.randint(2, min(4, p.max_units))
+        cuts = sorted(
+            rng.sample(range(p.max_parcel // 10, load - p.max_parcel // 10, 10), count - 1)
+        )
+        weights += [high - low for low, high in zip([0, *cuts], [*cuts, load], strict=True)]
+    rng.shuffle(weights)
+    return weights
+
+
+def _parcel_cases(rng: random.Random, p: Params) -> list[Args]:
+    """Calls of ``parcels_needed`` (none in a world without the story): 3 whose weight over the
+    limit undercounts (too many units over a fifth of it) and first-fit decreasing counts
+    right (a ticket shows one of these first), 7 that first-fit decreasing packs into one
+    parcel too many under either limit, and 3 where the unit limit binds. A case gives the same count under both
+    limits unless it is meant to tell them apart (a call that raises is never a hidden case)."""
+    if not p.max_parcel:
+        return []
+    cases: list[Args] = []
+    both = (p.max_parcel, p.max_units)
+
+    def kept(draw: Callable[[], list[int]], telling: Callable[[list[int], int], bool]) -> None:
+        weights: list[int] = []
+        for _ in range(400):  # rejection sampling: such packings are 1 in 10 to 1 in 5
+            weights = draw()
+            if len(weights) <= 12 and telling(weights, fewest_parcels(weights, p.max_parcel)):
+                break
+        cases.append((weights,))
+
+    heavy = range(p.max_parcel // 5, p.max_parcel * 3 // 5, 10)
+    for _ in range(3):
+        kept(
+            lambda: [rng.choice(heavy) for _ in range(rng.randint(5, 9))],
+            lambda w, best: (
+                -(-sum(w) // p.max_parcel) != best
+                and first_fit_parcels(w, p.max_parcel) == best == fewest_parcels(w, *both)
+            ),
+        )
+    for _ in range(7):
+        kept(
+            lambda: _full_parcels(rng, p),
+            lambda w, best: (
+                first_fit_parcels(w, p.max_parcel) != best
+                and first_fit_parcels(w, *both) != best == fewest_parcels(w, *both)
+            ),
+        )
+    light = range(p.max_parcel // 20, p.max_parcel // 4, 10)
+    for _ in range(3):
+        kept(
+            lambda: [rng.choice(light) for _ in range(rng.randint(6, 12))],
+            lambda w, best: fewest_parcels(w, *both) != best,
+        )
+    return cases
 
 
 def _n(gen: Callable[[random.Random, Params], Args], count: int = 14) -> Any:
@@ -627,6 +741,71 @@ def fee(grams, km):
             for _ in range(14)
         ],
         calls=("fee", "parcel_grams"),
+    ),
+    Fn(
+        "shipping",
+        "parcels_needed",
+        '''MAX_PARCEL_GRAMS = ⟪max_parcel⟫
+MAX_PARCEL_UNITS = ⟪max_units⟫
+
+
+def parcels_needed(weights):
+    """The fewest parcels that units of these weights (grams) pack into."""
+    if any(grams > MAX_PARCEL_GRAMS for grams in weights):
+        raise ValueError("a unit is heavier than a parcel may weigh")
+    units = sorted(weights, reverse=True)
+    best = len(units)
+
+    def place(index, loads):
+        nonlocal best
+        if index == len(units):
+            best = min(best, len(loads))
+            return
+        if len(loads) >= best:
+            return
+        tried = set()
+        for n, (grams, count) in enumerate(loads):
+            fits = grams + units[index] <= MAX_PARCEL_GRAMS and count < MAX_PARCEL_UNITS
+            if fits and (grams, count) not in tried:
+                tried.add((grams, count))
+                loads[n] = (grams + units[index], count + 1)
+                place(index + 1, loads)
+                loads[n] = (grams, count)
+        place(index + 1, [*loads, (units[index], 1)])
+
+    place(0, [])
+    return best
+''',
+        _parcel_cases,
+        earlier='''MAX_PARCEL_GRAMS = ⟪max_parcel⟫
+
+
+def parcels_needed(weights):
+    """The fewest parcels that units of these weights (grams) pack into."""
+    if any(grams > MAX_PARCEL_GRAMS for grams in weights):
+        raise ValueError("a unit is heavier than a parcel may weigh")
+    units = sorted(weights, reverse=True)
+    best = len(units)
+
+    def place(index, loads):
+        nonlocal best
+        if index == len(units):
+            best = min(best, len(loads))
+            return
+        if len(loads) >= best:
+            return
+        tried = set()
+        for n, load in enumerate(loads):
+            if load + units[index] <= MAX_PARCEL_GRAMS and load not in tried:
+                tried.add(load)
+                loads[n] += units[index]
+                place(index + 1, loads)
+                loads[n] -= units[index]
+        place(index + 1, [*loads, units[index]])
+
+    place(0, [])
+    return best
+''',
     ),
     # ---- invoices -----------------------------------------------------------------------
     Fn(
@@ -1160,6 +1339,15 @@ ACCOUNTS: tuple[Fn, ...] = (
     ),
     Fn(
         "ledger",
+        "goodwill",
+        '''def goodwill(invoice_id):
+    """What the goodwill notes against an invoice take off it, in cents."""
+    return sum(n[2] for n in CREDITS if n[1] == invoice_id and n[3] == "goodwill")
+''',
+        _ids,
+    ),
+    Fn(
+        "ledger",
         "owed",
         '''def owed(customer):
     """What a customer owes: each of their invoices as charged, less its credit notes."""
@@ -1436,6 +1624,53 @@ def instalments(cents, parts, start):
             ),
         ),
         reprices=True,
+        since=4,
+    ),
+    Story(
+        "parcels",
+        (
+            Step(
+                "feature",
+                ("parcels_needed",),
+                "How many parcels an order ships in",
+                "The warehouse packs an order's units into parcels of at most ⟪max_parcel⟫ "
+                "grams each (keep the number in a constant MAX_PARCEL_GRAMS of shipping.py); "
+                "a unit is never split between parcels. Add "
+                "`shipping.parcels_needed(weights)`: given the weight in grams of each unit of "
+                "an order, the fewest parcels the units can be packed into (0 for none). A "
+                "unit heavier than a parcel may weigh raises ValueError. The packers plan "
+                "their day with this count.",
+                naive={
+                    "parcels_needed": '''MAX_PARCEL_GRAMS = ⟪max_parcel⟫
+
+
+def parcels_needed(weights):
+    """The fewest parcels that units of these weights (grams) pack into."""
+    loads = []
+    for grams in sorted(weights, reverse=True):
+        if grams > MAX_PARCEL_GRAMS:
+            raise ValueError("a unit is heavier than a parcel may weigh")
+        for n, load in enumerate(loads):
+            if load + grams <= MAX_PARCEL_GRAMS:
+                loads[n] += grams
+                break
+        else:
+            loads.append(grams)
+    return len(loads)
+'''
+                },
+            ),
+            Step(
+                "change",
+                ("parcels_needed",),
+                "At most ⟪max_units⟫ units to a parcel",
+                "The carrier now takes at most ⟪max_units⟫ units in a parcel, whatever they "
+                "weigh (keep the number in a constant MAX_PARCEL_UNITS of shipping.py). "
+                "`shipping.parcels_needed` must count the fewest parcels that keep both "
+                "limits.",
+            ),
+        ),
+        since=4,
     ),
 )
 

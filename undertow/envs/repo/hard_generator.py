@@ -67,8 +67,10 @@ DEFAULT_TICKETS = {3: 20, 4: 30}
 BOOKS_FROM = 4
 """The difficulty from which the project keeps books (``ledger``): a bug that mispriced
 invoices has also written wrong charges, and its fix must correct the books."""
-MOST_TICKETS = sum(len(story.steps) for story in STORIES if not story.reprices) + len(BUGS)
-"""The catalogue's bound on a sprint; a world's tables show fewer bugs (about 50 fit)."""
+HARD_FROM = min(story.since for story in STORIES)
+MOST_TICKETS = sum(len(story.steps) for story in STORIES if story.since == HARD_FROM) + len(BUGS)
+"""The catalogue's bound on a sprint of the hard tier's first difficulty; a world's tables
+show fewer bugs (about 50 fit)."""
 TICKETS_PER_PHASE = 5
 HIDDEN_CASES = 8
 SYMPTOM_ROUNDS = 6
@@ -81,9 +83,22 @@ BOOKS_JUDGED = ("owed", "credited")
 """What a ticket whose fix changes an invoice's charge is judged on in the books: what a
 customer owes, and the credit notes against an invoice (which an agent rewriting the charges,
 or repricing in ``owed``, gets wrong)."""
+BOOKS_KEPT = (*BOOKS_JUDGED, "goodwill")
+"""What the books say that stable cases check wherever no ticket changes it: every goodwill
+note stays as it was, and no note lands on an invoice no fix reprices."""
 BUG_BY_ID = {bug.id: bug for bug in BUGS}
 ADDED = frozenset(name for story in STORIES for step in story.steps for name in step.adds)
 """Helpers a story's change writes: absent from a sprint without the story."""
+WRITTEN = {
+    story.id: frozenset(
+        name
+        for step in story.steps
+        for name in step.functions
+        if step.kind == "feature" or name in step.adds
+    )
+    for story in STORIES
+}
+"""Functions each story writes: absent from a world of a difficulty below the story's."""
 HARD_RENAMES = {
     "money": "cash",
     "catalog": "products",
@@ -120,6 +135,7 @@ HARD_RENAMES = {
     "zone_base": "base_fee",
     "parcel_grams": "parcel_weight",
     "shipping_for": "carriage_for",
+    "parcels_needed": "parcel_count",
     "line_amount": "line_cost",
     "invoice_text": "bill_text",
     "credit_limit": "limit_for",
@@ -189,7 +205,18 @@ class HardBuilder:
         self.known: dict[tuple[str, tuple[str | None, ...]], tuple[str, Any]] = {}
         """(case id, the code its call reaches) -> outcome."""
         self.books = difficulty >= BOOKS_FROM
+        self.unwritten = frozenset(
+            name for story in STORIES if story.since > difficulty for name in WRITTEN[story.id]
+        )
+        """Functions only stories of a higher difficulty write: this world never has them."""
         self.plan = self._plan_tickets()
+        if any(planned.story == "parcels" for planned in self.plan):  # drawn apart, like books
+            parcels_rng = random.Random(f"undertow-repo-hard-parcels:{seed}:{difficulty}:{draw}")
+            self.params = dataclasses.replace(
+                self.params,
+                max_parcel=parcels_rng.randrange(4000, 8001, 500),
+                max_units=parcels_rng.randint(3, 5),
+            )
         self.by_id = {t.id: t for t in self.plan}
         self.steps_of: dict[str, list[Planned]] = {}
         for planned in self.plan:
@@ -229,7 +256,7 @@ class HardBuilder:
             )
         stories: list[Story] = []
         for story in STORIES:  # in the catalogue's order, as many as the sprint holds
-            if story.reprices and not self.books:
+            if story.since > self.difficulty:
                 continue
             if self.count >= 3 and sum(len(s.steps) for s in [*stories, story]) <= self.count:
                 stories.append(story)
@@ -432,7 +459,7 @@ class HardBuilder:
                 source = fn.earlier or fn.source
             else:
                 source = fn.source if done[-1] is steps[-1] else (fn.earlier or fn.source)
-        elif name in ADDED:  # a helper of a story the sprint does not have
+        elif name in ADDED or name in self.unwritten:  # of a story the sprint does not have
             return None
         else:
             source = fn.earlier or fn.source
@@ -1364,7 +1391,11 @@ def _attempt(
         tickets=tuple(built),
         stable=stable,
         correct_modules=_named(builder.sources(builder.everything, package), package),
-        calls={fn.name: fn.calls for fn in FUNCTIONS},
+        calls={
+            fn.name: fn.calls
+            for fn in FUNCTIONS
+            if builder.text(fn.name, builder.everything) is not None  # the world's own
+        },
         shipped_modules=_named(builder.sources(frozenset(), package), package),
     )
     if not perturb:
@@ -1393,12 +1424,21 @@ def _stable(builder: HardBuilder, tickets: list[Ticket]) -> tuple[Case, ...]:
         for fn in FUNCTIONS
         if fn.name not in touched
         and not any(nx.has_path(builder.graph, fn.name, t) for t in touched)
+        and not (builder.books and fn.name in BOOKS_KEPT)  # every one of theirs, below
     ]
     pool = [c for name in names for c in builder.draw(name)[:4]]
     states = [frozenset(), *(builder.upto(p) for p in range(1, 1 + max(t.phase for t in tickets)))]
     values = [builder.values(s, pool) for s in states]
     kept = [c for c in pool if _agree(values, c)]
     kept += _choices_kept(builder, touched)
+    if builder.books:  # what the books say where no ticket changes it, and every goodwill note
+        books = [c for name in BOOKS_KEPT for c in builder.draw(name)]
+        right = [builder.values(s, books) for s in builder.honest]
+        kept += [
+            Case(c.id, c.module, c.function, c.args, right[-1][c.id][1])
+            for c in books
+            if _agree(right, c)
+        ]
     return tuple(
         Case(f"S{n}", c.module, c.function, c.args, values[-1][c.id][1])
         if c in pool
